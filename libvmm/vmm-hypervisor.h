@@ -1,0 +1,402 @@
+/* vmm-hypervisor.h: the interface that drives one VM
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#if !defined(VMM_INSIDE) && !defined(VMM_COMPILATION)
+# error "Only <libvmm/vmm.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include "vmm-version-macros.h"
+#include "vmm-enums.h"
+#include "vmm-device.h"
+#include "vmm-hypervisor-config.h"
+
+G_BEGIN_DECLS
+
+#define VMM_TYPE_HYPERVISOR (vmm_hypervisor_get_type ())
+VMM_AVAILABLE_IN_ALL
+G_DECLARE_INTERFACE (VmmHypervisor, vmm_hypervisor, VMM, HYPERVISOR, GObject)
+
+/**
+ * VmmHypervisorInterface:
+ * @g_iface: the parent interface
+ *
+ * The virtual methods of a hypervisor backend. Every method has a default
+ * that fails with %VMM_ERROR_NOT_SUPPORTED (or returns "nothing"), so a
+ * backend implements only what it can do. Backends normally derive from
+ * #VmmHypervisorBase, which implements the state machinery.
+ *
+ * The public wrappers (vmm_hypervisor_start_vm_async() and friends) check
+ * the capability and the current state before calling a method, so an
+ * implementation is only called when the call is legal. The synchronous
+ * forms are built on the asynchronous methods by libvmm.
+ */
+struct _VmmHypervisorInterface
+{
+  GTypeInterface g_iface;
+
+  /*< public >*/
+  VmmVmState           (*get_state)            (VmmHypervisor        *self);
+  VmmCapabilities      (*get_capabilities)     (VmmHypervisor        *self);
+  VmmHypervisorConfig *(*get_config)           (VmmHypervisor        *self);
+  int                  (*get_exit_status)      (VmmHypervisor        *self);
+
+  gboolean  (*probe)                  (VmmHypervisor        *self,
+                                       VmmHypervisorConfig  *config,
+                                       GError              **error);
+
+  void      (*create_vm_async)        (VmmHypervisor        *self,
+                                       VmmHypervisorConfig  *config,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+  gboolean  (*create_vm_finish)       (VmmHypervisor        *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+  void      (*start_vm_async)         (VmmHypervisor        *self,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+  gboolean  (*start_vm_finish)        (VmmHypervisor        *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+  void      (*stop_vm_async)          (VmmHypervisor        *self,
+                                       VmmStopFlags          flags,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+  gboolean  (*stop_vm_finish)         (VmmHypervisor        *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+  void      (*pause_vm_async)         (VmmHypervisor        *self,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+  gboolean  (*pause_vm_finish)        (VmmHypervisor        *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+  void      (*resume_vm_async)        (VmmHypervisor        *self,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+  gboolean  (*resume_vm_finish)       (VmmHypervisor        *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+  void      (*save_vm_async)          (VmmHypervisor        *self,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+  gboolean  (*save_vm_finish)         (VmmHypervisor        *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+  gboolean  (*add_device)             (VmmHypervisor        *self,
+                                       VmmDevice            *device,
+                                       GError              **error);
+  void      (*hotplug_add_device_async)    (VmmHypervisor        *self,
+                                            VmmDevice            *device,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+  gboolean  (*hotplug_add_device_finish)   (VmmHypervisor        *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+  void      (*hotplug_remove_device_async) (VmmHypervisor        *self,
+                                            VmmDevice            *device,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+  gboolean  (*hotplug_remove_device_finish)(VmmHypervisor        *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+  void      (*resize_memory_async)    (VmmHypervisor        *self,
+                                       guint                 memory_mib,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+  gboolean  (*resize_memory_finish)   (VmmHypervisor        *self,
+                                       GAsyncResult         *result,
+                                       guint                *new_memory_mib,
+                                       GError              **error);
+  void      (*resize_vcpus_async)     (VmmHypervisor        *self,
+                                       guint                 vcpus,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+  gboolean  (*resize_vcpus_finish)    (VmmHypervisor        *self,
+                                       GAsyncResult         *result,
+                                       guint                *old_vcpus,
+                                       guint                *new_vcpus,
+                                       GError              **error);
+  void      (*check_async)            (VmmHypervisor        *self,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+  gboolean  (*check_finish)           (VmmHypervisor        *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+  void      (*cleanup_async)          (VmmHypervisor        *self,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+  gboolean  (*cleanup_finish)         (VmmHypervisor        *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+
+  guint      (*get_total_memory_mib)  (VmmHypervisor        *self);
+  char      *(*get_vm_console)        (VmmHypervisor        *self,
+                                       GError              **error);
+  void       (*disconnect)            (VmmHypervisor        *self);
+  GArray    *(*get_thread_ids)        (VmmHypervisor        *self,
+                                       GError              **error);
+  GArray    *(*get_pids)              (VmmHypervisor        *self);
+  gboolean   (*get_virtio_fs_pid)     (VmmHypervisor        *self,
+                                       GPid                 *pid);
+  char      *(*save_state)            (VmmHypervisor        *self,
+                                       GError              **error);
+  gboolean   (*load_state)            (VmmHypervisor        *self,
+                                       const char           *state,
+                                       GError              **error);
+  VmmVsockDevice *(*generate_socket)  (VmmHypervisor        *self,
+                                       GError              **error);
+  gboolean   (*is_rate_limiter_builtin) (VmmHypervisor      *self);
+
+  /*< private >*/
+  gpointer padding[16];
+};
+
+VMM_AVAILABLE_IN_ALL
+VmmVmState           vmm_hypervisor_get_state            (VmmHypervisor        *self);
+VMM_AVAILABLE_IN_ALL
+VmmCapabilities      vmm_hypervisor_get_capabilities     (VmmHypervisor        *self);
+VMM_AVAILABLE_IN_ALL
+VmmHypervisorConfig *vmm_hypervisor_get_config           (VmmHypervisor        *self);
+VMM_AVAILABLE_IN_ALL
+int                  vmm_hypervisor_get_exit_status      (VmmHypervisor        *self);
+VMM_AVAILABLE_IN_ALL
+gboolean             vmm_hypervisor_probe                (VmmHypervisor        *self,
+                                                          VmmHypervisorConfig  *config,
+                                                          GError              **error);
+
+VMM_AVAILABLE_IN_ALL
+void      vmm_hypervisor_create_vm_async   (VmmHypervisor        *self,
+                                            VmmHypervisorConfig  *config,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_create_vm_finish  (VmmHypervisor        *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_create_vm         (VmmHypervisor        *self,
+                                            VmmHypervisorConfig  *config,
+                                            GCancellable         *cancellable,
+                                            GError              **error);
+
+VMM_AVAILABLE_IN_ALL
+void      vmm_hypervisor_start_vm_async    (VmmHypervisor        *self,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_start_vm_finish   (VmmHypervisor        *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_start_vm          (VmmHypervisor        *self,
+                                            GCancellable         *cancellable,
+                                            GError              **error);
+
+VMM_AVAILABLE_IN_ALL
+void      vmm_hypervisor_stop_vm_async     (VmmHypervisor        *self,
+                                            VmmStopFlags          flags,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_stop_vm_finish    (VmmHypervisor        *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_stop_vm           (VmmHypervisor        *self,
+                                            VmmStopFlags          flags,
+                                            GCancellable         *cancellable,
+                                            GError              **error);
+
+VMM_AVAILABLE_IN_ALL
+void      vmm_hypervisor_pause_vm_async    (VmmHypervisor        *self,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_pause_vm_finish   (VmmHypervisor        *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_pause_vm          (VmmHypervisor        *self,
+                                            GCancellable         *cancellable,
+                                            GError              **error);
+
+VMM_AVAILABLE_IN_ALL
+void      vmm_hypervisor_resume_vm_async   (VmmHypervisor        *self,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_resume_vm_finish  (VmmHypervisor        *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_resume_vm         (VmmHypervisor        *self,
+                                            GCancellable         *cancellable,
+                                            GError              **error);
+
+VMM_AVAILABLE_IN_ALL
+void      vmm_hypervisor_save_vm_async     (VmmHypervisor        *self,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_save_vm_finish    (VmmHypervisor        *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_save_vm           (VmmHypervisor        *self,
+                                            GCancellable         *cancellable,
+                                            GError              **error);
+
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_add_device        (VmmHypervisor        *self,
+                                            VmmDevice            *device,
+                                            GError              **error);
+
+VMM_AVAILABLE_IN_ALL
+void      vmm_hypervisor_hotplug_add_device_async     (VmmHypervisor        *self,
+                                                       VmmDevice            *device,
+                                                       GCancellable         *cancellable,
+                                                       GAsyncReadyCallback   callback,
+                                                       gpointer              user_data);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_hotplug_add_device_finish    (VmmHypervisor        *self,
+                                                       GAsyncResult         *result,
+                                                       GError              **error);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_hotplug_add_device           (VmmHypervisor        *self,
+                                                       VmmDevice            *device,
+                                                       GCancellable         *cancellable,
+                                                       GError              **error);
+
+VMM_AVAILABLE_IN_ALL
+void      vmm_hypervisor_hotplug_remove_device_async  (VmmHypervisor        *self,
+                                                       VmmDevice            *device,
+                                                       GCancellable         *cancellable,
+                                                       GAsyncReadyCallback   callback,
+                                                       gpointer              user_data);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_hotplug_remove_device_finish (VmmHypervisor        *self,
+                                                       GAsyncResult         *result,
+                                                       GError              **error);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_hotplug_remove_device        (VmmHypervisor        *self,
+                                                       VmmDevice            *device,
+                                                       GCancellable         *cancellable,
+                                                       GError              **error);
+
+VMM_AVAILABLE_IN_ALL
+void      vmm_hypervisor_resize_memory_async  (VmmHypervisor        *self,
+                                               guint                 memory_mib,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_resize_memory_finish (VmmHypervisor        *self,
+                                               GAsyncResult         *result,
+                                               guint                *new_memory_mib,
+                                               GError              **error);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_resize_memory        (VmmHypervisor        *self,
+                                               guint                 memory_mib,
+                                               guint                *new_memory_mib,
+                                               GCancellable         *cancellable,
+                                               GError              **error);
+
+VMM_AVAILABLE_IN_ALL
+void      vmm_hypervisor_resize_vcpus_async   (VmmHypervisor        *self,
+                                               guint                 vcpus,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_resize_vcpus_finish  (VmmHypervisor        *self,
+                                               GAsyncResult         *result,
+                                               guint                *old_vcpus,
+                                               guint                *new_vcpus,
+                                               GError              **error);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_resize_vcpus         (VmmHypervisor        *self,
+                                               guint                 vcpus,
+                                               guint                *old_vcpus,
+                                               guint                *new_vcpus,
+                                               GCancellable         *cancellable,
+                                               GError              **error);
+
+VMM_AVAILABLE_IN_ALL
+void      vmm_hypervisor_check_async       (VmmHypervisor        *self,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_check_finish      (VmmHypervisor        *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_check             (VmmHypervisor        *self,
+                                            GCancellable         *cancellable,
+                                            GError              **error);
+
+VMM_AVAILABLE_IN_ALL
+void      vmm_hypervisor_cleanup_async     (VmmHypervisor        *self,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_cleanup_finish    (VmmHypervisor        *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_cleanup           (VmmHypervisor        *self,
+                                            GCancellable         *cancellable,
+                                            GError              **error);
+
+VMM_AVAILABLE_IN_ALL
+guint           vmm_hypervisor_get_total_memory_mib    (VmmHypervisor  *self);
+VMM_AVAILABLE_IN_ALL
+char           *vmm_hypervisor_get_vm_console          (VmmHypervisor  *self,
+                                                        GError        **error);
+VMM_AVAILABLE_IN_ALL
+void            vmm_hypervisor_disconnect              (VmmHypervisor  *self);
+VMM_AVAILABLE_IN_ALL
+GArray         *vmm_hypervisor_get_thread_ids          (VmmHypervisor  *self,
+                                                        GError        **error);
+VMM_AVAILABLE_IN_ALL
+GArray         *vmm_hypervisor_get_pids                (VmmHypervisor  *self);
+VMM_AVAILABLE_IN_ALL
+gboolean        vmm_hypervisor_get_virtio_fs_pid       (VmmHypervisor  *self,
+                                                        GPid           *pid);
+VMM_AVAILABLE_IN_ALL
+char           *vmm_hypervisor_save_state              (VmmHypervisor  *self,
+                                                        GError        **error);
+VMM_AVAILABLE_IN_ALL
+gboolean        vmm_hypervisor_load_state              (VmmHypervisor  *self,
+                                                        const char     *state,
+                                                        GError        **error);
+VMM_AVAILABLE_IN_ALL
+VmmVsockDevice *vmm_hypervisor_generate_socket         (VmmHypervisor  *self,
+                                                        GError        **error);
+VMM_AVAILABLE_IN_ALL
+gboolean        vmm_hypervisor_is_rate_limiter_builtin (VmmHypervisor  *self);
+
+G_END_DECLS
