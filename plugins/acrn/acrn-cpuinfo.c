@@ -84,7 +84,7 @@ parse_u32 (const char *text,
  */
 GArray *
 acrn_cpuinfo_parse_apic_ids (const char  *contents,
-                             gsize        length,
+                             gssize       length,
                              const char  *source_name,
                              GError     **error)
 {
@@ -96,7 +96,7 @@ acrn_cpuinfo_parse_apic_ids (const char  *contents,
   g_return_val_if_fail (source_name != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  copy = (length == (gsize) -1) ? g_strdup (contents) : g_strndup (contents, length);
+  copy = length < 0 ? g_strdup (contents) : g_strndup (contents, (gsize) length);
   lines = g_strsplit (copy, "\n", -1);
   ids = g_array_new (FALSE, FALSE, sizeof (guint32));
 
@@ -167,7 +167,7 @@ acrn_cpuinfo_read_apic_ids (const char  *cpuinfo_path,
       return NULL;
     }
 
-  return acrn_cpuinfo_parse_apic_ids (contents, length, cpuinfo_path, error);
+  return acrn_cpuinfo_parse_apic_ids (contents, (gssize) length, cpuinfo_path, error);
 }
 
 /**

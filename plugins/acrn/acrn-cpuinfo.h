@@ -35,7 +35,7 @@ typedef struct {
 GArray  *acrn_cpuinfo_read_apic_ids (const char     *cpuinfo_path,
                                      GError        **error);
 GArray  *acrn_cpuinfo_parse_apic_ids (const char    *contents,
-                                      gsize          length,
+                                      gssize         length,
                                       const char    *source_name,
                                       GError       **error);
 
