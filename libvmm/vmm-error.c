@@ -6,4 +6,12 @@
 
 #include "vmm-error.h"
 
+/**
+ * vmm_error_quark:
+ *
+ * Gets the quark of the libvmm error domain. Use the %VMM_ERROR macro
+ * rather than calling this directly.
+ *
+ * Returns: the #GQuark of the %VMM_ERROR domain
+ */
 G_DEFINE_QUARK (vmm-error-quark, vmm_error)

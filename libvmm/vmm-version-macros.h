@@ -10,8 +10,26 @@
 
 #include <glib.h>
 
+/**
+ * VMM_MAJOR_VERSION:
+ *
+ * The major version of the libvmm headers a program is compiled
+ * against.
+ */
 #define VMM_MAJOR_VERSION 0
+/**
+ * VMM_MINOR_VERSION:
+ *
+ * The minor version of the libvmm headers a program is compiled
+ * against.
+ */
 #define VMM_MINOR_VERSION 1
+/**
+ * VMM_MICRO_VERSION:
+ *
+ * The micro version of the libvmm headers a program is compiled
+ * against.
+ */
 #define VMM_MICRO_VERSION 0
 
 /**
