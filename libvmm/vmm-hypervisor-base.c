@@ -121,7 +121,7 @@ emit_transition (VmmHypervisorBase *self,
     vm_id = g_strdup (vmm_hypervisor_config_get_id (priv->config));
 
   g_log_structured ("Vmm", G_LOG_LEVEL_DEBUG,
-                    "VMM_VM_ID", "%s", vm_id ? vm_id : "",
+                    "VMM_VM_ID", vm_id ? vm_id : "",
                     "MESSAGE", "VM %s: %s -> %s", vm_id ? vm_id : "(unnamed)",
                     vmm_vm_state_to_string (old_state),
                     vmm_vm_state_to_string (new_state));
