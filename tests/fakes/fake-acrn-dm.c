@@ -59,6 +59,8 @@
  *                                on its own and drops a partial message)
  *   FAKE_ACRN_LOG_STDOUT=1       send the log lines to stdout, as acrn-dm's console
  *                                logger does (default: stderr)
+ *   FAKE_ACRN_MAX_LIFETIME_S=N   safety valve for leaked fakes on shared machines:
+ *                                power off (exit 0) after N s (default 1800, 0 = never)
  */
 #include "fake-acrn-common.h"
 
@@ -1027,6 +1029,14 @@ on_crash (gpointer user_data)
 }
 
 static gboolean
+on_lifetime_over (gpointer user_data)
+{
+  dm_log ("fake-acrn-dm: FAKE_ACRN_MAX_LIFETIME_S reached, powering off");
+  power_off ();
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
 on_guest_shutdown (gpointer user_data)
 {
   dm_log ("guest powered off after the power button");
@@ -1698,6 +1708,7 @@ main (int    argc,
   g_autofree char *hsm_key = NULL;
   guint sigint_source = 0, sighup_source = 0;
   guint64 slow_ms;
+  guint64 lifetime_s;
 
   setvbuf (stdout, NULL, _IOLBF, 0);
   log_stream = fake_env_flag ("FAKE_ACRN_LOG_STDOUT") ? stdout : stderr;
@@ -1767,6 +1778,9 @@ main (int    argc,
   dm_log ("vm_setup_memory: size=0x%" G_GINT64_MODIFIER "x", dm.memsize);
 
   dm.loop = g_main_loop_new (NULL, FALSE);
+  lifetime_s = fake_env_uint ("FAKE_ACRN_MAX_LIFETIME_S", 1800);
+  if (lifetime_s > 0)
+    g_timeout_add_seconds ((guint) lifetime_s, on_lifetime_over, NULL);
   slow_ms = fake_env_uint ("FAKE_ACRN_SLOW_MS", 0);
   if (slow_ms > 0)
     {

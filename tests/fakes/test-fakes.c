@@ -942,6 +942,20 @@ test_dm_ignore_sigint (Fixture       *fx,
 }
 
 static void
+test_dm_lifetime (Fixture       *fx,
+                  gconstpointer  data)
+{
+  const char *env[] = { "FAKE_ACRN_MAX_LIFETIME_S=1", NULL };
+  FakeProc *fp = start_vm (fx, "vm1", env, NULL);
+  g_autofree char *path = sock_path (fx, fp);
+
+  /* the safety valve powers a forgotten fake off */
+  assert_exit (fp, 0);
+  g_assert_nonnull (strstr (fp->err.text->str, "FAKE_ACRN_MAX_LIFETIME_S reached"));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
+static void
 test_dm_no_socket (Fixture       *fx,
                    gconstpointer  data)
 {
@@ -1574,6 +1588,11 @@ test_ctl_blkrescan (Fixture       *fx,
    * reads an ack it never got (zeros here) and exits 0 */
   g_subprocess_send_signal (fp->proc, SIGTERM);
   assert_signaled (fp, SIGTERM);
+  /* its socket file is left: acrnctl cannot query it and calls it started */
+  g_assert_cmpint (ctl (fx, NULL, &out, "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Unable to open vm vm1 socket. It may have been shutdown\n"));
+  g_assert_true (g_str_has_suffix (out, "vm1\t\tstarted\n"));
+  g_clear_pointer (&out, g_free);
   g_assert_cmpint (ctl (fx, NULL, &out, "blkrescan", "vm1", fill5, NULL), ==, 0);
   g_assert_nonnull (strstr (out, "Unable to open vm vm1 socket. It may have been shutdown\n"));
   g_assert_null (strstr (out, "Unable to rescan"));
@@ -1662,6 +1681,7 @@ main (int    argc,
   ADD ("/fakes/dm/fault/ignore-sigint", test_dm_ignore_sigint);
   ADD ("/fakes/dm/fault/no-socket", test_dm_no_socket);
   ADD ("/fakes/dm/fault/slow", test_dm_slow);
+  ADD ("/fakes/dm/max-lifetime", test_dm_lifetime);
   ADD ("/fakes/dm/boot", test_dm_boot);
   ADD ("/fakes/dm/com1-needs-lpc", test_dm_com1_needs_lpc);
   ADD ("/fakes/dm/signals", test_dm_signals);
