@@ -248,11 +248,13 @@ wait_for (GMainContext  *context,
     g_main_context_iteration (context, TRUE);
 }
 
+/* Takes the address of the error: the call in the first argument sets it,
+ * and argument evaluation order is unspecified. */
 static void
-ok (gboolean  result,
-    GError   *error)
+ok (gboolean   result,
+    GError   **error)
 {
-  g_assert_no_error (error);
+  g_assert_no_error (*error);
   g_assert_true (result);
 }
 
@@ -264,22 +266,22 @@ test_create_start_stop_sync (Fixture       *f,
 {
   GError *error = NULL;
 
-  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), error);
+  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), &error);
   assert_chain (f, VMM_VM_STATE_NOT_CREATED, VMM_VM_STATE_CREATED, -1);
 
-  ok (vmm_hypervisor_start_vm (f->hv, NULL, &error), error);
+  ok (vmm_hypervisor_start_vm (f->hv, NULL, &error), &error);
   assert_chain (f, VMM_VM_STATE_CREATED, VMM_VM_STATE_STARTING, VMM_VM_STATE_RUNNING, -1);
 
-  ok (vmm_hypervisor_stop_vm (f->hv, VMM_STOP_FLAGS_NONE, NULL, &error), error);
+  ok (vmm_hypervisor_stop_vm (f->hv, VMM_STOP_FLAGS_NONE, NULL, &error), &error);
   assert_chain (f, VMM_VM_STATE_RUNNING, VMM_VM_STATE_STOPPING, VMM_VM_STATE_STOPPED, -1);
   g_assert_cmpint (f->exit_status_seen, ==, 0);
 
   /* A stop that has nothing to do announces nothing. */
-  ok (vmm_hypervisor_stop_vm (f->hv, VMM_STOP_FLAGS_NONE, NULL, &error), error);
+  ok (vmm_hypervisor_stop_vm (f->hv, VMM_STOP_FLAGS_NONE, NULL, &error), &error);
   assert_nothing (f);
 
-  ok (vmm_hypervisor_start_vm (f->hv, NULL, &error), error);
-  ok (vmm_hypervisor_stop_vm (f->hv, VMM_STOP_FLAGS_WAIT_ONLY, NULL, &error), error);
+  ok (vmm_hypervisor_start_vm (f->hv, NULL, &error), &error);
+  ok (vmm_hypervisor_stop_vm (f->hv, VMM_STOP_FLAGS_WAIT_ONLY, NULL, &error), &error);
   assert_chain (f, VMM_VM_STATE_STOPPED, VMM_VM_STATE_STARTING, VMM_VM_STATE_RUNNING,
                 VMM_VM_STATE_STOPPING, VMM_VM_STATE_STOPPED, -1);
 }
@@ -297,19 +299,19 @@ test_create_start_stop_async (Fixture       *f,
 
   vmm_hypervisor_create_vm_async (f->hv, f->config, NULL, store_result_cb, &create);
   wait_for (f->context, &create);
-  ok (vmm_hypervisor_create_vm_finish (f->hv, create, &error), error);
+  ok (vmm_hypervisor_create_vm_finish (f->hv, create, &error), &error);
 
   vmm_hypervisor_start_vm_async (f->hv, NULL, store_result_cb, &start);
   /* STARTING is announced at once, RUNNING only when the start completes. */
   assert_chain (f, VMM_VM_STATE_NOT_CREATED, VMM_VM_STATE_CREATED, VMM_VM_STATE_STARTING, -1);
   wait_for (f->context, &start);
-  ok (vmm_hypervisor_start_vm_finish (f->hv, start, &error), error);
+  ok (vmm_hypervisor_start_vm_finish (f->hv, start, &error), &error);
   assert_chain (f, VMM_VM_STATE_STARTING, VMM_VM_STATE_RUNNING, -1);
 
   vmm_hypervisor_stop_vm_async (f->hv, VMM_STOP_FLAGS_NONE, NULL, store_result_cb, &stop);
   assert_chain (f, VMM_VM_STATE_RUNNING, VMM_VM_STATE_STOPPING, -1);
   wait_for (f->context, &stop);
-  ok (vmm_hypervisor_stop_vm_finish (f->hv, stop, &error), error);
+  ok (vmm_hypervisor_stop_vm_finish (f->hv, stop, &error), &error);
   assert_chain (f, VMM_VM_STATE_STOPPING, VMM_VM_STATE_STOPPED, -1);
 }
 
@@ -319,7 +321,7 @@ test_failed_start (Fixture       *f,
 {
   GError *error = NULL;
 
-  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), error);
+  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), &error);
   assert_chain (f, VMM_VM_STATE_NOT_CREATED, VMM_VM_STATE_CREATED, -1);
 
   g_signal_emit_by_name (f->stub, "fail-next", "start_vm", VMM_ERROR_SPAWN_FAILED, "boom");
@@ -329,7 +331,7 @@ test_failed_start (Fixture       *f,
   assert_chain (f, VMM_VM_STATE_CREATED, VMM_VM_STATE_STARTING, VMM_VM_STATE_CREATED, -1);
 
   /* A failed create announces nothing. */
-  ok (vmm_hypervisor_cleanup (f->hv, NULL, &error), error);
+  ok (vmm_hypervisor_cleanup (f->hv, NULL, &error), &error);
   assert_chain (f, VMM_VM_STATE_CREATED, VMM_VM_STATE_NOT_CREATED, -1);
   g_signal_emit_by_name (f->stub, "fail-next", "create_vm", VMM_ERROR_NO_RESOURCES, "no CPU");
   g_assert_false (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error));
@@ -346,7 +348,7 @@ test_cancelled_start (Fixture       *f,
   g_autoptr(GAsyncResult) start = NULL;
   GError *error = NULL;
 
-  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), error);
+  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), &error);
   g_object_set (f->stub, "start-delay-ms", 3600 * 1000u, NULL);
   vmm_hypervisor_start_vm_async (f->hv, cancellable, store_result_cb, &start);
   g_cancellable_cancel (cancellable);
@@ -366,7 +368,7 @@ test_stop_while_starting (Fixture       *f,
   g_autoptr(GAsyncResult) stop = NULL;
   GError *error = NULL;
 
-  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), error);
+  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), &error);
   g_object_set (f->stub, "start-delay-ms", 3600 * 1000u, NULL);
   vmm_hypervisor_start_vm_async (f->hv, NULL, store_result_cb, &start);
   vmm_hypervisor_stop_vm_async (f->hv, VMM_STOP_FLAGS_NONE, NULL, store_result_cb, &stop);
@@ -374,7 +376,7 @@ test_stop_while_starting (Fixture       *f,
   wait_for (f->context, &stop);
   g_assert_false (vmm_hypervisor_start_vm_finish (f->hv, start, &error));
   g_clear_error (&error);
-  ok (vmm_hypervisor_stop_vm_finish (f->hv, stop, &error), error);
+  ok (vmm_hypervisor_stop_vm_finish (f->hv, stop, &error), &error);
   /* Never running, never back to created. */
   assert_chain (f, VMM_VM_STATE_NOT_CREATED, VMM_VM_STATE_CREATED, VMM_VM_STATE_STARTING,
                 VMM_VM_STATE_STOPPING, VMM_VM_STATE_STOPPED, -1);
@@ -390,12 +392,12 @@ test_crash (Fixture       *f,
   /* Nothing to crash yet. */
   g_signal_emit_by_name (f->stub, "simulate-crash", 9, &crashed);
   g_assert_false (crashed);
-  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), error);
+  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), &error);
   g_signal_emit_by_name (f->stub, "simulate-crash", 9, &crashed);
   g_assert_false (crashed);
   assert_chain (f, VMM_VM_STATE_NOT_CREATED, VMM_VM_STATE_CREATED, -1);
 
-  ok (vmm_hypervisor_start_vm (f->hv, NULL, &error), error);
+  ok (vmm_hypervisor_start_vm (f->hv, NULL, &error), &error);
   assert_chain (f, VMM_VM_STATE_CREATED, VMM_VM_STATE_STARTING, VMM_VM_STATE_RUNNING, -1);
 
   g_signal_emit_by_name (f->stub, "simulate-crash", 9, &crashed);
@@ -412,15 +414,15 @@ test_crash (Fixture       *f,
   g_assert_cmpint (vmm_hypervisor_get_exit_status (f->hv), ==, 9);
 
   /* Restart after a crash, crash while paused. */
-  ok (vmm_hypervisor_start_vm (f->hv, NULL, &error), error);
+  ok (vmm_hypervisor_start_vm (f->hv, NULL, &error), &error);
   g_assert_cmpint (vmm_hypervisor_get_exit_status (f->hv), ==, -1);
-  ok (vmm_hypervisor_pause_vm (f->hv, NULL, &error), error);
+  ok (vmm_hypervisor_pause_vm (f->hv, NULL, &error), &error);
   g_assert_true (vmm_stub_hypervisor_simulate_crash (f->stub, 256));
   assert_chain (f, VMM_VM_STATE_CRASHED, VMM_VM_STATE_STARTING, VMM_VM_STATE_RUNNING,
                 VMM_VM_STATE_PAUSED, VMM_VM_STATE_CRASHED, -1);
   g_assert_cmpint (f->exit_status_seen, ==, 256);
 
-  ok (vmm_hypervisor_cleanup (f->hv, NULL, &error), error);
+  ok (vmm_hypervisor_cleanup (f->hv, NULL, &error), &error);
   assert_chain (f, VMM_VM_STATE_CRASHED, VMM_VM_STATE_NOT_CREATED, -1);
 }
 
@@ -432,22 +434,22 @@ test_pause_resume (Fixture       *f,
   g_autoptr(GAsyncResult) resume = NULL;
   GError *error = NULL;
 
-  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), error);
-  ok (vmm_hypervisor_start_vm (f->hv, NULL, &error), error);
+  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), &error);
+  ok (vmm_hypervisor_start_vm (f->hv, NULL, &error), &error);
   assert_chain (f, VMM_VM_STATE_NOT_CREATED, VMM_VM_STATE_CREATED, VMM_VM_STATE_STARTING,
                 VMM_VM_STATE_RUNNING, -1);
 
-  ok (vmm_hypervisor_pause_vm (f->hv, NULL, &error), error);
-  ok (vmm_hypervisor_save_vm (f->hv, NULL, &error), error);
-  ok (vmm_hypervisor_resume_vm (f->hv, NULL, &error), error);
+  ok (vmm_hypervisor_pause_vm (f->hv, NULL, &error), &error);
+  ok (vmm_hypervisor_save_vm (f->hv, NULL, &error), &error);
+  ok (vmm_hypervisor_resume_vm (f->hv, NULL, &error), &error);
   assert_chain (f, VMM_VM_STATE_RUNNING, VMM_VM_STATE_PAUSED, VMM_VM_STATE_RUNNING, -1);
 
   vmm_hypervisor_pause_vm_async (f->hv, NULL, store_result_cb, &pause);
   wait_for (f->context, &pause);
-  ok (vmm_hypervisor_pause_vm_finish (f->hv, pause, &error), error);
+  ok (vmm_hypervisor_pause_vm_finish (f->hv, pause, &error), &error);
   vmm_hypervisor_resume_vm_async (f->hv, NULL, store_result_cb, &resume);
   wait_for (f->context, &resume);
-  ok (vmm_hypervisor_resume_vm_finish (f->hv, resume, &error), error);
+  ok (vmm_hypervisor_resume_vm_finish (f->hv, resume, &error), &error);
   assert_chain (f, VMM_VM_STATE_RUNNING, VMM_VM_STATE_PAUSED, VMM_VM_STATE_RUNNING, -1);
 
   /* Failed and refused operations announce nothing. */
@@ -460,10 +462,10 @@ test_pause_resume (Fixture       *f,
   g_signal_emit_by_name (f->stub, "fail-next", "stop_vm", VMM_ERROR_FAILED, "no");
   g_assert_false (vmm_hypervisor_stop_vm (f->hv, VMM_STOP_FLAGS_NONE, NULL, &error));
   g_clear_error (&error);
-  ok (vmm_hypervisor_check (f->hv, NULL, &error), error);
+  ok (vmm_hypervisor_check (f->hv, NULL, &error), &error);
   assert_nothing (f);
 
-  ok (vmm_hypervisor_stop_vm (f->hv, VMM_STOP_FLAGS_NONE, NULL, &error), error);
+  ok (vmm_hypervisor_stop_vm (f->hv, VMM_STOP_FLAGS_NONE, NULL, &error), &error);
   assert_chain (f, VMM_VM_STATE_RUNNING, VMM_VM_STATE_STOPPING, VMM_VM_STATE_STOPPED, -1);
 }
 
@@ -474,17 +476,17 @@ test_cleanup (Fixture       *f,
   GError *error = NULL;
 
   /* Nothing to clean up: no announcement. */
-  ok (vmm_hypervisor_cleanup (f->hv, NULL, &error), error);
+  ok (vmm_hypervisor_cleanup (f->hv, NULL, &error), &error);
   assert_nothing (f);
 
-  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), error);
-  ok (vmm_hypervisor_cleanup (f->hv, NULL, &error), error);
+  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), &error);
+  ok (vmm_hypervisor_cleanup (f->hv, NULL, &error), &error);
   assert_chain (f, VMM_VM_STATE_NOT_CREATED, VMM_VM_STATE_CREATED, VMM_VM_STATE_NOT_CREATED, -1);
 
-  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), error);
-  ok (vmm_hypervisor_start_vm (f->hv, NULL, &error), error);
-  ok (vmm_hypervisor_stop_vm (f->hv, VMM_STOP_FLAGS_NONE, NULL, &error), error);
-  ok (vmm_hypervisor_cleanup (f->hv, NULL, &error), error);
+  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), &error);
+  ok (vmm_hypervisor_start_vm (f->hv, NULL, &error), &error);
+  ok (vmm_hypervisor_stop_vm (f->hv, VMM_STOP_FLAGS_NONE, NULL, &error), &error);
+  ok (vmm_hypervisor_cleanup (f->hv, NULL, &error), &error);
   assert_chain (f, VMM_VM_STATE_NOT_CREATED, VMM_VM_STATE_CREATED, VMM_VM_STATE_STARTING,
                 VMM_VM_STATE_RUNNING, VMM_VM_STATE_STOPPING, VMM_VM_STATE_STOPPED,
                 VMM_VM_STATE_NOT_CREATED, -1);
@@ -498,18 +500,18 @@ test_load_state (Fixture       *f,
   g_autofree char *saved = NULL;
   GError *error = NULL;
 
-  ok (vmm_hypervisor_create_vm (VMM_HYPERVISOR (origin), f->config, NULL, &error), error);
-  ok (vmm_hypervisor_start_vm (VMM_HYPERVISOR (origin), NULL, &error), error);
-  ok (vmm_hypervisor_pause_vm (VMM_HYPERVISOR (origin), NULL, &error), error);
+  ok (vmm_hypervisor_create_vm (VMM_HYPERVISOR (origin), f->config, NULL, &error), &error);
+  ok (vmm_hypervisor_start_vm (VMM_HYPERVISOR (origin), NULL, &error), &error);
+  ok (vmm_hypervisor_pause_vm (VMM_HYPERVISOR (origin), NULL, &error), &error);
   saved = vmm_hypervisor_save_state (VMM_HYPERVISOR (origin), &error);
   g_assert_no_error (error);
   assert_nothing (f);
 
   /* Taking over is one transition, straight to the saved state. */
-  ok (vmm_hypervisor_load_state (f->hv, saved, &error), error);
+  ok (vmm_hypervisor_load_state (f->hv, saved, &error), &error);
   assert_chain (f, VMM_VM_STATE_NOT_CREATED, VMM_VM_STATE_PAUSED, -1);
 
-  ok (vmm_hypervisor_resume_vm (f->hv, NULL, &error), error);
+  ok (vmm_hypervisor_resume_vm (f->hv, NULL, &error), &error);
   assert_chain (f, VMM_VM_STATE_PAUSED, VMM_VM_STATE_RUNNING, -1);
 }
 
@@ -549,12 +551,12 @@ worker_thread (gpointer data)
   if (!w->use_async)
     {
       /* The sync forms: each runs in a private context of this thread. */
-      ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), error);
-      ok (vmm_hypervisor_start_vm (f->hv, NULL, &error), error);
-      ok (vmm_hypervisor_pause_vm (f->hv, NULL, &error), error);
-      ok (vmm_hypervisor_resume_vm (f->hv, NULL, &error), error);
-      ok (vmm_hypervisor_stop_vm (f->hv, VMM_STOP_FLAGS_NONE, NULL, &error), error);
-      ok (vmm_hypervisor_cleanup (f->hv, NULL, &error), error);
+      ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), &error);
+      ok (vmm_hypervisor_start_vm (f->hv, NULL, &error), &error);
+      ok (vmm_hypervisor_pause_vm (f->hv, NULL, &error), &error);
+      ok (vmm_hypervisor_resume_vm (f->hv, NULL, &error), &error);
+      ok (vmm_hypervisor_stop_vm (f->hv, VMM_STOP_FLAGS_NONE, NULL, &error), &error);
+      ok (vmm_hypervisor_cleanup (f->hv, NULL, &error), &error);
     }
   else
     {
@@ -568,15 +570,15 @@ worker_thread (gpointer data)
 
       vmm_hypervisor_create_vm_async (f->hv, f->config, NULL, worker_result_cb, &create);
       wait_for (context, &create);
-      ok (vmm_hypervisor_create_vm_finish (f->hv, create, &error), error);
+      ok (vmm_hypervisor_create_vm_finish (f->hv, create, &error), &error);
 
       vmm_hypervisor_start_vm_async (f->hv, NULL, worker_result_cb, &start);
       wait_for (context, &start);
-      ok (vmm_hypervisor_start_vm_finish (f->hv, start, &error), error);
+      ok (vmm_hypervisor_start_vm_finish (f->hv, start, &error), &error);
 
       vmm_hypervisor_stop_vm_async (f->hv, VMM_STOP_FLAGS_NONE, NULL, worker_result_cb, &stop);
       wait_for (context, &stop);
-      ok (vmm_hypervisor_stop_vm_finish (f->hv, stop, &error), error);
+      ok (vmm_hypervisor_stop_vm_finish (f->hv, stop, &error), &error);
 
       g_main_context_pop_thread_default (context);
       w->callbacks_in_worker = TRUE;
@@ -636,8 +638,8 @@ test_crash_from_other_thread (Fixture       *f,
   GError *error = NULL;
   GThread *thread;
 
-  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), error);
-  ok (vmm_hypervisor_start_vm (f->hv, NULL, &error), error);
+  ok (vmm_hypervisor_create_vm (f->hv, f->config, NULL, &error), &error);
+  ok (vmm_hypervisor_start_vm (f->hv, NULL, &error), &error);
   assert_chain (f, VMM_VM_STATE_NOT_CREATED, VMM_VM_STATE_CREATED, VMM_VM_STATE_STARTING,
                 VMM_VM_STATE_RUNNING, -1);
 
