@@ -47,6 +47,8 @@ problems_clear (Problems *p)
   g_clear_pointer (&p->messages, g_ptr_array_unref);
 }
 
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Problems, problems_clear)
+
 /* How much a code says about the host; the highest one wins when several
  * problems are found: a malformed configuration first, then a host that
  * cannot do what is asked, then a device that is merely absent. */
@@ -247,8 +249,7 @@ acrn_probe_host (const char  *acrn_dm_path,
                  GError     **error)
 {
   g_autoptr(GUdevClient) client = NULL;
-  Problems problems;
-  gboolean ok;
+  g_auto(Problems) problems = { NULL, };
 
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -264,10 +265,8 @@ acrn_probe_host (const char  *acrn_dm_path,
   check_executable ("acrn-dm", acrn_dm_path, &problems);
   check_executable ("acrnctl", acrnctl_path, &problems);
 
-  ok = problems_report (&problems, NULL, "this host cannot run ACRN VMs",
-                        error);
-  problems_clear (&problems);
-  return ok;
+  return problems_report (&problems, NULL, "this host cannot run ACRN VMs",
+                          error);
 }
 
 static void
@@ -377,9 +376,8 @@ acrn_probe_config (VmmHypervisorConfig  *config,
 {
   g_autoptr(GUdevClient) client = NULL;
   VmmVsockDevice *first_vsock = NULL;
+  g_auto(Problems) problems = { NULL, };
   GPtrArray *devices;
-  Problems problems;
-  gboolean ok;
   const char *vm_id;
 
   g_return_val_if_fail (VMM_IS_HYPERVISOR_CONFIG (config), FALSE);
@@ -412,8 +410,6 @@ acrn_probe_config (VmmHypervisorConfig  *config,
       check_vhost_vsock (client, first_vsock, &problems);
     }
 
-  ok = problems_report (&problems, vm_id,
-                        "this host cannot run the VM configuration", error);
-  problems_clear (&problems);
-  return ok;
+  return problems_report (&problems, vm_id,
+                          "this host cannot run the VM configuration", error);
 }

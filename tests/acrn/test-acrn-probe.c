@@ -457,6 +457,37 @@ test_config_pci_stub (Fixture       *f,
   g_test_assert_expected_messages ();
 }
 
+/* sysfs names are the full, lower-case BDF, whatever form the config uses */
+static void
+test_config_pci_address_forms (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  const char * const addresses[] = { "3a:1f.6", "0000:3B:0E.1", NULL };
+  g_autoptr(VmmHypervisorConfig) config = config_with_pci (addresses);
+
+  add_pci (f, "0000:3a:1f.6", "pci-stub");
+  add_pci (f, "0000:3b:0e.1", "pci-stub");
+  g_assert_true (acrn_probe_config (config, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_config_pci_malformed (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  const char * const addresses[] = { "0000:00:02.0", "00:02", NULL };
+  g_autoptr(VmmHypervisorConfig) config = config_with_pci (addresses);
+
+  /* a malformed address is the configuration's fault, whatever else */
+  add_pci (f, "0000:00:02.0", "i915");
+  g_assert_false (acrn_probe_config (config, &error));
+  g_assert_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG);
+  assert_contains (error->message, "'00:02' is not a valid");
+  assert_contains (error->message, "PCI device 0000:00:02.0 is bound to i915");
+}
+
 static void
 test_config_pci_other_driver (Fixture       *f,
                               gconstpointer  data)
@@ -717,6 +748,8 @@ main (int    argc,
 
   ADD ("config/no-devices", test_config_no_devices);
   ADD ("config/pci-stub", test_config_pci_stub);
+  ADD ("config/pci-address-forms", test_config_pci_address_forms);
+  ADD ("config/pci-malformed", test_config_pci_malformed);
   ADD ("config/pci-other-driver", test_config_pci_other_driver);
   ADD ("config/pci-no-driver", test_config_pci_no_driver);
   ADD ("config/pci-absent", test_config_pci_absent);
