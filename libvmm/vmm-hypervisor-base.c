@@ -117,8 +117,10 @@ emit_transition (VmmHypervisorBase *self,
   g_autofree char *vm_id = NULL;
   VmmHypervisorBasePrivate *priv = vmm_hypervisor_base_get_instance_private (self);
 
+  g_mutex_lock (&priv->lock);
   if (priv->config != NULL)
     vm_id = g_strdup (vmm_hypervisor_config_get_id (priv->config));
+  g_mutex_unlock (&priv->lock);
 
   g_log_structured ("Vmm", G_LOG_LEVEL_DEBUG,
                     "VMM_VM_ID", vm_id ? vm_id : "",
@@ -241,7 +243,12 @@ vmm_hypervisor_base_set_config (VmmHypervisorBase   *self,
   g_return_if_fail (VMM_IS_HYPERVISOR_BASE (self));
   g_return_if_fail (config == NULL || VMM_IS_HYPERVISOR_CONFIG (config));
 
-  g_set_object (&priv->config, config);
+  g_autoptr(VmmHypervisorConfig) old_config = NULL;
+
+  g_mutex_lock (&priv->lock);
+  old_config = g_steal_pointer (&priv->config);
+  priv->config = config != NULL ? g_object_ref (config) : NULL;
+  g_mutex_unlock (&priv->lock);
 }
 
 /**

@@ -721,7 +721,9 @@ vmm_hypervisor_create_vm_async (VmmHypervisor       *self,
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
   g_return_if_fail (VMM_IS_HYPERVISOR_CONFIG (config));
 
-  if (!check_call (self, "create_vm", VMM_CAPABILITIES_NONE, STATE_BIT (VMM_VM_STATE_NOT_CREATED), &error))
+  if (!check_call (self, "create_vm", VMM_CAPABILITIES_NONE,
+                   STATE_BIT (VMM_VM_STATE_NOT_CREATED),
+                   &error))
     {
       g_task_report_error (self, callback, user_data, vmm_hypervisor_create_vm_async, error);
       return;
@@ -814,7 +816,11 @@ vmm_hypervisor_start_vm_async (VmmHypervisor       *self,
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "start_vm", VMM_CAPABILITIES_NONE, STATE_BIT (VMM_VM_STATE_CREATED) | STATE_BIT (VMM_VM_STATE_STOPPED) | STATE_BIT (VMM_VM_STATE_CRASHED), &error))
+  if (!check_call (self, "start_vm", VMM_CAPABILITIES_NONE,
+                   STATE_BIT (VMM_VM_STATE_CREATED) |
+                   STATE_BIT (VMM_VM_STATE_STOPPED) |
+                   STATE_BIT (VMM_VM_STATE_CRASHED),
+                   &error))
     {
       g_task_report_error (self, callback, user_data, vmm_hypervisor_start_vm_async, error);
       return;
@@ -907,7 +913,13 @@ vmm_hypervisor_stop_vm_async (VmmHypervisor       *self,
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "stop_vm", VMM_CAPABILITIES_NONE, STATE_BIT (VMM_VM_STATE_STARTING) | STATE_BIT (VMM_VM_STATE_RUNNING) | STATE_BIT (VMM_VM_STATE_PAUSED) | STATE_BIT (VMM_VM_STATE_STOPPING), &error))
+  /* Stopping what does not run is a no-op (below), not an error. */
+  if (!check_call (self, "stop_vm", VMM_CAPABILITIES_NONE,
+                   STATE_BIT (VMM_VM_STATE_CREATED) | STATE_BIT (VMM_VM_STATE_STARTING) |
+                   STATE_BIT (VMM_VM_STATE_RUNNING) | STATE_BIT (VMM_VM_STATE_PAUSED) |
+                   STATE_BIT (VMM_VM_STATE_STOPPING) | STATE_BIT (VMM_VM_STATE_STOPPED) |
+                   STATE_BIT (VMM_VM_STATE_CRASHED),
+                   &error))
     {
       g_task_report_error (self, callback, user_data, vmm_hypervisor_stop_vm_async, error);
       return;
@@ -1009,7 +1021,9 @@ vmm_hypervisor_pause_vm_async (VmmHypervisor       *self,
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "pause_vm", VMM_CAPABILITIES_PAUSE, STATE_BIT (VMM_VM_STATE_RUNNING), &error))
+  if (!check_call (self, "pause_vm", VMM_CAPABILITIES_PAUSE,
+                   STATE_BIT (VMM_VM_STATE_RUNNING),
+                   &error))
     {
       g_task_report_error (self, callback, user_data, vmm_hypervisor_pause_vm_async, error);
       return;
@@ -1100,7 +1114,9 @@ vmm_hypervisor_resume_vm_async (VmmHypervisor       *self,
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "resume_vm", VMM_CAPABILITIES_PAUSE, STATE_BIT (VMM_VM_STATE_PAUSED), &error))
+  if (!check_call (self, "resume_vm", VMM_CAPABILITIES_PAUSE,
+                   STATE_BIT (VMM_VM_STATE_PAUSED),
+                   &error))
     {
       g_task_report_error (self, callback, user_data, vmm_hypervisor_resume_vm_async, error);
       return;
@@ -1191,7 +1207,9 @@ vmm_hypervisor_save_vm_async (VmmHypervisor       *self,
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "save_vm", VMM_CAPABILITIES_SAVE_VM, STATE_BIT (VMM_VM_STATE_PAUSED), &error))
+  if (!check_call (self, "save_vm", VMM_CAPABILITIES_SAVE_VM,
+                   STATE_BIT (VMM_VM_STATE_PAUSED),
+                   &error))
     {
       g_task_report_error (self, callback, user_data, vmm_hypervisor_save_vm_async, error);
       return;
@@ -1476,7 +1494,9 @@ vmm_hypervisor_resize_memory_async (VmmHypervisor       *self,
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "resize_memory", VMM_CAPABILITIES_MEMORY_RESIZE, STATE_BIT (VMM_VM_STATE_RUNNING), &error))
+  if (!check_call (self, "resize_memory", VMM_CAPABILITIES_MEMORY_RESIZE,
+                   STATE_BIT (VMM_VM_STATE_RUNNING),
+                   &error))
     {
       g_task_report_error (self, callback, user_data, vmm_hypervisor_resize_memory_async, error);
       return;
@@ -1575,7 +1595,9 @@ vmm_hypervisor_resize_vcpus_async (VmmHypervisor       *self,
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "resize_vcpus", VMM_CAPABILITIES_VCPU_RESIZE, STATE_BIT (VMM_VM_STATE_RUNNING), &error))
+  if (!check_call (self, "resize_vcpus", VMM_CAPABILITIES_VCPU_RESIZE,
+                   STATE_BIT (VMM_VM_STATE_RUNNING),
+                   &error))
     {
       g_task_report_error (self, callback, user_data, vmm_hypervisor_resize_vcpus_async, error);
       return;
@@ -1676,7 +1698,10 @@ vmm_hypervisor_check_async (VmmHypervisor       *self,
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "check", VMM_CAPABILITIES_NONE, STATE_BIT (VMM_VM_STATE_RUNNING) | STATE_BIT (VMM_VM_STATE_PAUSED), &error))
+  if (!check_call (self, "check", VMM_CAPABILITIES_NONE,
+                   STATE_BIT (VMM_VM_STATE_RUNNING) |
+                   STATE_BIT (VMM_VM_STATE_PAUSED),
+                   &error))
     {
       g_task_report_error (self, callback, user_data, vmm_hypervisor_check_async, error);
       return;
@@ -1767,7 +1792,12 @@ vmm_hypervisor_cleanup_async (VmmHypervisor       *self,
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "cleanup", VMM_CAPABILITIES_NONE, STATE_BIT (VMM_VM_STATE_NOT_CREATED) | STATE_BIT (VMM_VM_STATE_CREATED) | STATE_BIT (VMM_VM_STATE_STOPPED) | STATE_BIT (VMM_VM_STATE_CRASHED), &error))
+  if (!check_call (self, "cleanup", VMM_CAPABILITIES_NONE,
+                   STATE_BIT (VMM_VM_STATE_NOT_CREATED) |
+                   STATE_BIT (VMM_VM_STATE_CREATED) |
+                   STATE_BIT (VMM_VM_STATE_STOPPED) |
+                   STATE_BIT (VMM_VM_STATE_CRASHED),
+                   &error))
     {
       g_task_report_error (self, callback, user_data, vmm_hypervisor_cleanup_async, error);
       return;
