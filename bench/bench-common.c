@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 
 extern char **environ;
@@ -536,6 +537,186 @@ kill_and_fail:
   close (pidfd);
   g_unlink (path);
   return FALSE;
+}
+
+/* Reads what inotify has; marks every expected name that was created. */
+static void
+floor_drain_inotify_table (BenchFloor *floor_,
+                           GHashTable *expected,
+                           GQueue     *created)
+{
+  char buf[4096] __attribute__ ((aligned (__alignof__ (struct inotify_event))));
+
+  for (;;)
+    {
+      ssize_t n = read (floor_->inotify_fd, buf, sizeof buf);
+      const char *p;
+
+      if (n <= 0)
+        return;
+      for (p = buf; p < buf + n; )
+        {
+          const struct inotify_event *ev = (const struct inotify_event *) p;
+          gpointer index;
+
+          if (ev->len > 0 && g_hash_table_lookup_extended (expected, ev->name, NULL, &index))
+            g_queue_push_tail (created, index);
+          p += sizeof (struct inotify_event) + ev->len;
+        }
+    }
+}
+
+gboolean
+bench_floor_concurrent (BenchFloor  *floor_,
+                        GPtrArray   *argvs,
+                        GPtrArray   *vm_names,
+                        double      *out_all_running,
+                        double      *out_total,
+                        GError     **error)
+{
+  guint n = argvs->len;
+  g_autofree pid_t *pids = g_new0 (pid_t, n);
+  g_autofree struct pollfd *pfd = g_new0 (struct pollfd, n + 1);
+  g_autoptr(GHashTable) expected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  GQueue created = G_QUEUE_INIT;
+  posix_spawn_file_actions_t actions;
+  gint64 t0, t_running, t_end, deadline;
+  guint n_spawned = 0, n_running = 0;
+  gboolean ok = FALSE, bad_exit = FALSE;
+
+  g_return_val_if_fail (vm_names->len == n, FALSE);
+
+  floor_drain_inotify (floor_, NULL);
+  posix_spawn_file_actions_init (&actions);
+  posix_spawn_file_actions_adddup2 (&actions, floor_->devnull, STDIN_FILENO);
+  posix_spawn_file_actions_adddup2 (&actions, floor_->devnull, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2 (&actions, floor_->devnull, STDERR_FILENO);
+  pfd[0] = (struct pollfd) { .fd = floor_->inotify_fd, .events = POLLIN };
+
+  t0 = g_get_monotonic_time ();
+  deadline = t0 + 6 * FLOOR_DEADLINE_US;
+  for (guint i = 0; i < n; i++)
+    {
+      char **argv = g_ptr_array_index (argvs, i);
+      char *name;
+      int rc;
+
+      rc = posix_spawn (&pids[i], argv[0], &actions, NULL, argv, environ);
+      if (rc != 0)
+        {
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (rc),
+                       "floor: cannot spawn %s: %s", argv[0], g_strerror (rc));
+          goto out;
+        }
+      n_spawned++;
+      pfd[i + 1] = (struct pollfd) { .fd = (int) syscall (SYS_pidfd_open, pids[i], 0),
+                                     .events = POLLIN };
+      if (pfd[i + 1].fd < 0)
+        {
+          floor_fail_errno (error, "pidfd_open");
+          goto out;
+        }
+      name = g_strdup_printf ("%s.monitor.%d.socket",
+                              (const char *) g_ptr_array_index (vm_names, i), (int) pids[i]);
+      g_ptr_array_add (paths, g_build_filename (floor_->mngr_dir, name, NULL));
+      g_hash_table_insert (expected, name, GUINT_TO_POINTER (i));
+    }
+
+  while (n_running < n)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      if (now >= deadline)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                       "floor: only %u of %u answered within %d s", n_running, n,
+                       (int) (6 * FLOOR_DEADLINE_US / G_USEC_PER_SEC));
+          goto out;
+        }
+      if (poll (pfd, n + 1, (int) ((deadline - now) / 1000) + 1) < 0 && errno != EINTR)
+        {
+          floor_fail_errno (error, "poll");
+          goto out;
+        }
+      for (guint i = 0; i < n; i++)
+        if (pfd[i + 1].fd >= 0 && pfd[i + 1].revents != 0)
+          {
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                         "floor: %s (pid %d) exited before it answered",
+                         ((char **) g_ptr_array_index (argvs, i))[0], (int) pids[i]);
+            goto out;
+          }
+      if (pfd[0].revents == 0)
+        continue;
+      floor_drain_inotify_table (floor_, expected, &created);
+      while (!g_queue_is_empty (&created))
+        {
+          guint i = GPOINTER_TO_UINT (g_queue_pop_head (&created));
+          GError *local_error = NULL;
+          gboolean refused = FALSE;
+
+          while (!floor_query (floor_, g_ptr_array_index (paths, i), &refused, &local_error))
+            {
+              if (!refused || g_get_monotonic_time () >= deadline)
+                {
+                  if (local_error == NULL)
+                    g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                 "floor: %s refuses connections",
+                                 (const char *) g_ptr_array_index (paths, i));
+                  g_propagate_error (error, local_error);
+                  goto out;
+                }
+              floor_->connect_retries++;
+              sched_yield ();
+            }
+          close (pfd[i + 1].fd);
+          pfd[i + 1].fd = -1;
+          n_running++;
+        }
+    }
+  t_running = g_get_monotonic_time ();
+
+  for (guint i = 0; i < n; i++)
+    kill (pids[i], SIGINT);
+  for (guint i = 0; i < n; i++)
+    {
+      int status = 0;
+
+      while (waitpid (pids[i], &status, 0) < 0 && errno == EINTR)
+        ;
+      pids[i] = 0;
+      if (!(WIFEXITED (status) && WEXITSTATUS (status) == 0))
+        {
+          g_autofree char *how = describe_status (status);
+
+          if (!bad_exit)
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                         "floor: a fake acrn-dm %s after SIGINT", how);
+          bad_exit = TRUE;
+        }
+    }
+  t_end = g_get_monotonic_time ();
+  n_spawned = 0;
+  ok = !bad_exit;
+  *out_all_running = (double) (t_running - t0);
+  *out_total = (double) (t_end - t0);
+
+out:
+  posix_spawn_file_actions_destroy (&actions);
+  g_queue_clear (&created);
+  for (guint i = 0; i < n_spawned; i++)
+    if (pids[i] > 0)
+      {
+        kill (pids[i], SIGKILL);
+        waitpid (pids[i], NULL, 0);
+      }
+  for (guint i = 0; i < n; i++)
+    if (pfd[i + 1].fd > 0)
+      close (pfd[i + 1].fd);
+  for (guint i = 0; i < paths->len && !ok; i++)
+    g_unlink (g_ptr_array_index (paths, i));
+  return ok;
 }
 
 /* ------------------------------------------------------------------------ */

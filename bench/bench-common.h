@@ -88,6 +88,16 @@ gboolean    bench_floor_cycle      (BenchFloor         *floor_,
                                     double             *out_exit_seen,
                                     GError            **error);
 
+/* @n programs at once: spawn all, wait until every manager socket answered
+ * one DM_QUERY (one thread, inotify), SIGINT all, reap all. @argvs holds
+ * @n GStrv, @vm_names their VM names. Wall times in µs. */
+gboolean    bench_floor_concurrent (BenchFloor         *floor_,
+                                    GPtrArray          *argvs,
+                                    GPtrArray          *vm_names,
+                                    double             *out_all_running,
+                                    double             *out_total,
+                                    GError            **error);
+
 /* ---- the machine and the process ----------------------------------------- */
 
 guint    bench_count_dir_entries   (const char  *path);

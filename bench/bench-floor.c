@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <locale.h>
 #include <libvmm/vmm.h>
 
 #include "acrn-cmdline.h"
@@ -55,6 +56,7 @@ main (int    argc,
     G_OPTION_ENTRY_NULL
   };
 
+  setlocale (LC_ALL, "");
   ctx = g_option_context_new ("- the floor of the acrn-dm start/stop cycle");
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
