@@ -41,7 +41,7 @@ main (int    argc,
   g_autofree char *vm_name = NULL;
   g_autofree char *vm_dir = NULL;
   g_autofree char *json_path = NULL;
-  g_autofree char *fake_dm = g_strdup (BENCH_FAKE_ACRN_DM);
+  g_autofree char *fake_dm = NULL;
   g_auto(GStrv) dm_argv = NULL;
   const guint lapic_ids[] = { 0 };
   BenchStats s_total, s_running, s_exit;
@@ -64,6 +64,8 @@ main (int    argc,
       g_printerr ("%s\n", error->message);
       return 2;
     }
+  if (fake_dm == NULL)
+    fake_dm = g_strdup (BENCH_FAKE_ACRN_DM);
   if (cycles < 1 || kill_cycles < 0 || warmup < 0)
     {
       g_printerr ("--cycles must be at least 1, --kill-cycles and --warmup at least 0\n");
