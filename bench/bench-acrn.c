@@ -302,6 +302,7 @@ floor_tidy (char **argv)
 typedef struct {
   BenchSeries *total, *create, *start, *stop, *cleanup;
   BenchSeries *floor_total, *floor_running;
+  BenchSeries *gfloor_total, *gfloor_running;  /* the floor, spawning with GSubprocess */
 } SeqResults;
 
 static gboolean
@@ -789,8 +790,9 @@ main (int    argc,
   gboolean have_libvmm = FALSE, have_fleet = FALSE, have_fleet_floor = FALSE, have_lat = FALSE;
   BenchStats s_total = { 0, }, s_create = { 0, }, s_start = { 0, }, s_stop = { 0, },
              s_cleanup = { 0, }, s_floor_total = { 0, }, s_floor_running = { 0, },
+             s_gfloor_total = { 0, }, s_gfloor_running = { 0, },
              s_lat = { 0, }, s_lat_floor = { 0, }, s_fleet_start = { 0, };
-  double ratio_median = 0, ratio_mean = 0, heap_per_vm = 0;
+  double ratio_median = 0, ratio_mean = 0, gratio_median = 0, heap_per_vm = 0;
   GOptionEntry entries[] = {
     { "cycles", 'n', 0, G_OPTION_ARG_INT, &cycles, "Sequential cycles, and as many floor cycles (default 100)", "N" },
     { "concurrent", 'k', 0, G_OPTION_ARG_INT, &concurrent, "VMs started at once (default 256, 0 to skip)", "K" },
@@ -910,6 +912,8 @@ main (int    argc,
   seq.cleanup = bench_series_new ();
   seq.floor_total = bench_series_new ();
   seq.floor_running = bench_series_new ();
+  seq.gfloor_total = bench_series_new ();
+  seq.gfloor_running = bench_series_new ();
   {
     char **floor_argv = g_ptr_array_index (seq_argvs, seq_argvs->len - 1);
     const char *floor_name = argv_vm_name (floor_argv);
@@ -918,7 +922,9 @@ main (int    argc,
       {
         floor_prepare (floor_argv);
         if (!bench_floor_cycle (b.floor_, (const char * const *) floor_argv, floor_name,
-                                FALSE, NULL, NULL, NULL, &error))
+                                BENCH_FLOOR_NONE, NULL, NULL, NULL, &error) ||
+            !bench_floor_cycle (b.floor_, (const char * const *) floor_argv, floor_name,
+                                BENCH_FLOOR_GSUBPROCESS, NULL, NULL, NULL, &error))
           goto fatal;
         floor_tidy (floor_argv);
       }
@@ -928,11 +934,16 @@ main (int    argc,
 
         floor_prepare (floor_argv);
         if (!bench_floor_cycle (b.floor_, (const char * const *) floor_argv, floor_name,
-                                FALSE, &running, &total, NULL, &error))
+                                BENCH_FLOOR_NONE, &running, &total, NULL, &error))
           goto fatal;
-        floor_tidy (floor_argv);
         bench_series_add (seq.floor_total, total);
         bench_series_add (seq.floor_running, running);
+        if (!bench_floor_cycle (b.floor_, (const char * const *) floor_argv, floor_name,
+                                BENCH_FLOOR_GSUBPROCESS, &running, &total, NULL, &error))
+          goto fatal;
+        floor_tidy (floor_argv);
+        bench_series_add (seq.gfloor_total, total);
+        bench_series_add (seq.gfloor_running, running);
 
         if (have_libvmm)
           {
@@ -949,6 +960,8 @@ main (int    argc,
     }
   s_floor_total = bench_series_stats (seq.floor_total);
   s_floor_running = bench_series_stats (seq.floor_running);
+  s_gfloor_total = bench_series_stats (seq.gfloor_total);
+  s_gfloor_running = bench_series_stats (seq.gfloor_running);
   s_total = bench_series_stats (seq.total);
   s_create = bench_series_stats (seq.create);
   s_start = bench_series_stats (seq.start);
@@ -958,6 +971,7 @@ main (int    argc,
     {
       ratio_median = s_total.median_us / s_floor_total.median_us;
       ratio_mean = s_total.mean_us / s_floor_total.mean_us;
+      gratio_median = s_total.median_us / s_gfloor_total.median_us;
     }
 
   /* (b) many at once: an untimed pass records the argvs (and warms up), the
@@ -1016,7 +1030,8 @@ main (int    argc,
 
           floor_prepare (floor_argv);
           if (!bench_floor_cycle (b.floor_, (const char * const *) floor_argv,
-                                  argv_vm_name (floor_argv), TRUE, NULL, NULL, &floor_seen, &error))
+                                  argv_vm_name (floor_argv), BENCH_FLOOR_KILL, NULL, NULL,
+                                  &floor_seen, &error))
             goto fatal;
           floor_tidy (floor_argv);
           bench_series_add (lat_floor, floor_seen);
@@ -1048,6 +1063,8 @@ main (int    argc,
   bench_print_stats_header ();
   bench_print_stats_row ("floor: spawn -> answers DM_QUERY", &s_floor_running);
   bench_print_stats_row ("floor: cycle", &s_floor_total);
+  bench_print_stats_row ("floor/GSubprocess: spawn -> answers", &s_gfloor_running);
+  bench_print_stats_row ("floor/GSubprocess: cycle", &s_gfloor_total);
   if (have_libvmm)
     {
       bench_print_stats_row ("libvmm: new + create_vm", &s_create);
@@ -1058,6 +1075,7 @@ main (int    argc,
       g_print ("ratio libvmm/floor: median %.3f, mean %.3f (target <= %.2f: %s)\n",
                ratio_median, ratio_mean, TARGET_CYCLE_RATIO,
                yes_no (ratio_median <= TARGET_CYCLE_RATIO));
+      g_print ("ratio libvmm/floor-with-GSubprocess: median %.3f\n", gratio_median);
       g_print ("threads: %u after warm-up, at most %u during the cycles; fds left over: %u\n",
                threads_start, threads_seq_max, seq_fd_leak);
     }
@@ -1130,6 +1148,8 @@ main (int    argc,
       add_int (jb, "cycles", cycles);
       bench_json_add_stats (jb, "floor_running", &s_floor_running);
       bench_json_add_stats (jb, "floor_cycle", &s_floor_total);
+      bench_json_add_stats (jb, "floor_gsubprocess_running", &s_gfloor_running);
+      bench_json_add_stats (jb, "floor_gsubprocess_cycle", &s_gfloor_total);
       add_int (jb, "floor_connect_retries", b.floor_->connect_retries);
       if (have_libvmm)
         {
@@ -1140,6 +1160,7 @@ main (int    argc,
           bench_json_add_stats (jb, "cycle", &s_total);
           add_double (jb, "ratio_median", ratio_median);
           add_double (jb, "ratio_mean", ratio_mean);
+          add_double (jb, "ratio_median_vs_gsubprocess_floor", gratio_median);
           add_bool (jb, "target_met", ratio_median <= TARGET_CYCLE_RATIO);
           add_int (jb, "threads_start", threads_start);
           add_int (jb, "threads_max", threads_seq_max);
@@ -1214,6 +1235,8 @@ fatal:
   g_clear_pointer (&seq.cleanup, bench_series_free);
   g_clear_pointer (&seq.floor_total, bench_series_free);
   g_clear_pointer (&seq.floor_running, bench_series_free);
+  g_clear_pointer (&seq.gfloor_total, bench_series_free);
+  g_clear_pointer (&seq.gfloor_running, bench_series_free);
   g_clear_pointer (&fleet.start_latency, bench_series_free);
   g_free (fleet.thread_names_peak);
   g_clear_error (&b.error);

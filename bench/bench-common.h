@@ -11,6 +11,7 @@
 #pragma once
 
 #include <glib.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -72,9 +73,15 @@ BenchFloor *bench_floor_new        (const char  *mngr_dir,
 void        bench_floor_free       (BenchFloor  *floor_);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BenchFloor, bench_floor_free)
 
+typedef enum {
+  BENCH_FLOOR_NONE        = 0,
+  BENCH_FLOOR_KILL        = 1 << 0,  /* SIGKILL instead of SIGINT */
+  BENCH_FLOOR_GSUBPROCESS = 1 << 1,  /* spawn with GSubprocess (output on pipes), not posix_spawn */
+} BenchFloorFlags;
+
 /* One cycle: spawn @argv (argv[0] is the program), wait for
  * <mngr_dir>/<vm_name>.monitor.<pid>.socket to answer DM_QUERY with state
- * 0, then SIGINT (or SIGKILL when @kill_it) and reap. Times in µs:
+ * 0, then SIGINT (or SIGKILL with BENCH_FLOOR_KILL) and reap. Times in µs:
  * @out_running from spawn to the answer, @out_total from spawn to reaped,
  * @out_exit_seen from right before kill() to the pidfd becoming readable
  * (the exit noticed). Fails if the program exits early, answers wrongly,
@@ -82,7 +89,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BenchFloor, bench_floor_free)
 gboolean    bench_floor_cycle      (BenchFloor         *floor_,
                                     const char * const *argv,
                                     const char         *vm_name,
-                                    gboolean            kill_it,
+                                    BenchFloorFlags     flags,
                                     double             *out_running,
                                     double             *out_total,
                                     double             *out_exit_seen,

@@ -36,6 +36,8 @@ main (int    argc,
   g_autoptr(BenchSeries) total = bench_series_new ();
   g_autoptr(BenchSeries) running = bench_series_new ();
   g_autoptr(BenchSeries) exit_seen = bench_series_new ();
+  g_autoptr(BenchSeries) gtotal = bench_series_new ();
+  g_autoptr(BenchSeries) grunning = bench_series_new ();
   g_autoptr(JsonBuilder) jb = json_builder_new ();
   g_autofree char *json = NULL;
   g_autofree char *vm_name = NULL;
@@ -44,7 +46,7 @@ main (int    argc,
   g_autofree char *fake_dm = NULL;
   g_auto(GStrv) dm_argv = NULL;
   const guint lapic_ids[] = { 0 };
-  BenchStats s_total, s_running, s_exit;
+  BenchStats s_total, s_running, s_exit, s_gtotal, s_grunning;
   int cycles = 200, kill_cycles = 50, warmup = 5;
   GOptionEntry entries[] = {
     { "cycles", 'n', 0, G_OPTION_ARG_INT, &cycles, "Spawn/stop cycles (default 200)", "N" },
@@ -97,22 +99,26 @@ main (int    argc,
 
   for (int i = 0; i < warmup + cycles; i++)
     {
-      double r, t;
+      double r, t, gr, gt;
 
-      if (!bench_floor_cycle (floor_, (const char * const *) dm_argv, vm_name, FALSE,
-                              &r, &t, NULL, &error))
+      if (!bench_floor_cycle (floor_, (const char * const *) dm_argv, vm_name, BENCH_FLOOR_NONE,
+                              &r, &t, NULL, &error) ||
+          !bench_floor_cycle (floor_, (const char * const *) dm_argv, vm_name,
+                              BENCH_FLOOR_GSUBPROCESS, &gr, &gt, NULL, &error))
         goto fail;
       if (i >= warmup)
         {
           bench_series_add (running, r);
           bench_series_add (total, t);
+          bench_series_add (grunning, gr);
+          bench_series_add (gtotal, gt);
         }
     }
   for (int i = 0; i < kill_cycles; i++)
     {
       double e;
 
-      if (!bench_floor_cycle (floor_, (const char * const *) dm_argv, vm_name, TRUE,
+      if (!bench_floor_cycle (floor_, (const char * const *) dm_argv, vm_name, BENCH_FLOOR_KILL,
                               NULL, NULL, &e, &error))
         goto fail;
       bench_series_add (exit_seen, e);
@@ -121,6 +127,8 @@ main (int    argc,
   s_total = bench_series_stats (total);
   s_running = bench_series_stats (running);
   s_exit = bench_series_stats (exit_seen);
+  s_gtotal = bench_series_stats (gtotal);
+  s_grunning = bench_series_stats (grunning);
 
   bench_print_machine_info (BENCH_BUILDTYPE);
   {
@@ -131,6 +139,8 @@ main (int    argc,
   bench_print_stats_header ();
   bench_print_stats_row ("floor: spawn -> answers DM_QUERY", &s_running);
   bench_print_stats_row ("floor: cycle (spawn .. SIGINT, reaped)", &s_total);
+  bench_print_stats_row ("floor/GSubprocess: spawn -> answers", &s_grunning);
+  bench_print_stats_row ("floor/GSubprocess: cycle", &s_gtotal);
   if (kill_cycles > 0)
     bench_print_stats_row ("floor: SIGKILL -> exit seen (pidfd)", &s_exit);
 
@@ -144,6 +154,8 @@ main (int    argc,
       json_builder_begin_object (jb);
       bench_json_add_stats (jb, "running", &s_running);
       bench_json_add_stats (jb, "cycle", &s_total);
+      bench_json_add_stats (jb, "gsubprocess_running", &s_grunning);
+      bench_json_add_stats (jb, "gsubprocess_cycle", &s_gtotal);
       if (kill_cycles > 0)
         bench_json_add_stats (jb, "exit_seen", &s_exit);
       json_builder_set_member_name (jb, "connect_retries");
