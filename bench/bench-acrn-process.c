@@ -207,7 +207,7 @@ main (int    argc,
   g_auto(GStrv) one = NULL;
   BenchStats s[8];
   Ctx c = { 0, };
-  double m_running = 0, m_total = 0, fm_running = 0, fm_total = 0;
+  double m_running = 0, m_total = 0, fm_running = 0, fm_total = 0, gm_running = 0, gm_total = 0;
   guint64 soft = 0, hard = 0;
   guint m_threads = 0;
   int cycles = 100, concurrent = 256, warmup = 5;
@@ -276,7 +276,10 @@ main (int    argc,
           g_ptr_array_add (many_names, ((char **) g_ptr_array_index (many, i))[g_strv_length (g_ptr_array_index (many, i)) - 1]);
         }
       if (!process_many (&c, many, &m_running, &m_total, &m_threads, &error) ||
-          !bench_floor_concurrent (floor_, many, many_names, &fm_running, &fm_total, &error))
+          !bench_floor_concurrent (floor_, many, many_names, BENCH_FLOOR_NONE,
+                                   &fm_running, &fm_total, &error) ||
+          !bench_floor_concurrent (floor_, many, many_names, BENCH_FLOOR_GSUBPROCESS,
+                                   &gm_running, &gm_total, &error))
         goto fail;
     }
 
@@ -303,8 +306,9 @@ main (int    argc,
            s[5].median_us / s[1].median_us, s[5].mean_us / s[1].mean_us);
   if (concurrent > 0)
     g_print ("%d at once: AcrnProcess all running %.1f ms, all stopped %.1f ms, %u threads at most; "
-             "floor %.1f ms, %.1f ms\n", concurrent, m_running / 1000, m_total / 1000, m_threads,
-             fm_running / 1000, fm_total / 1000);
+             "floor %.1f ms, %.1f ms; floor/GSubprocess %.1f ms, %.1f ms\n", concurrent,
+             m_running / 1000, m_total / 1000, m_threads, fm_running / 1000, fm_total / 1000,
+             gm_running / 1000, gm_total / 1000);
 
   if (json_path != NULL)
     {
@@ -335,6 +339,10 @@ main (int    argc,
           json_builder_add_double_value (jb, fm_running / 1000);
           json_builder_set_member_name (jb, "floor_total_ms");
           json_builder_add_double_value (jb, fm_total / 1000);
+          json_builder_set_member_name (jb, "floor_gsubprocess_running_ms");
+          json_builder_add_double_value (jb, gm_running / 1000);
+          json_builder_set_member_name (jb, "floor_gsubprocess_total_ms");
+          json_builder_add_double_value (jb, gm_total / 1000);
           json_builder_end_object (jb);
         }
       json_builder_end_object (jb);

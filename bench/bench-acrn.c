@@ -506,6 +506,7 @@ typedef struct {
   guint    bad_final_signals;
   BenchSeries *start_latency;
   double   floor_all_running, floor_total;
+  double   gfloor_all_running, gfloor_total;   /* spawning with GSubprocess */
 } FleetResults;
 
 static gboolean
@@ -1007,8 +1008,13 @@ main (int    argc,
               g_ptr_array_add (fleet_names,
                                (gpointer) argv_vm_name (g_ptr_array_index (fleet_argvs, i)));
             }
-          if (!bench_floor_concurrent (b.floor_, fleet_argvs, fleet_names,
+          if (!bench_floor_concurrent (b.floor_, fleet_argvs, fleet_names, BENCH_FLOOR_NONE,
                                        &fleet.floor_all_running, &fleet.floor_total, &error))
+            goto fatal;
+          for (guint i = 0; i < fleet_argvs->len; i++)
+            floor_tidy (g_ptr_array_index (fleet_argvs, i));
+          if (!bench_floor_concurrent (b.floor_, fleet_argvs, fleet_names, BENCH_FLOOR_GSUBPROCESS,
+                                       &fleet.gfloor_all_running, &fleet.gfloor_total, &error))
             goto fatal;
           for (guint i = 0; i < fleet_argvs->len; i++)
             floor_tidy (g_ptr_array_index (fleet_argvs, i));
@@ -1088,9 +1094,11 @@ main (int    argc,
                fleet.wall_create / 1000, fleet.wall_start / 1000, fleet.wall_stop / 1000,
                fleet.wall_cleanup / 1000);
       if (have_fleet_floor)
-        g_print ("  floor wall: all answering %.1f ms, all reaped %.1f ms (libvmm start+stop %.1f ms)\n",
+        g_print ("  floor wall: all answering %.1f ms, all reaped %.1f ms; with GSubprocess "
+                 "%.1f ms, %.1f ms (libvmm start %.1f ms, start+stop %.1f ms)\n",
                  fleet.floor_all_running / 1000, fleet.floor_total / 1000,
-                 (fleet.wall_start + fleet.wall_stop) / 1000);
+                 fleet.gfloor_all_running / 1000, fleet.gfloor_total / 1000,
+                 fleet.wall_start / 1000, (fleet.wall_start + fleet.wall_stop) / 1000);
       else
         g_print ("  floor: not run (no acrn-dm argv recorded from the backend)\n");
       bench_print_stats_header ();
@@ -1181,6 +1189,8 @@ main (int    argc,
             {
               add_double (jb, "floor_wall_running_ms", fleet.floor_all_running / 1000);
               add_double (jb, "floor_wall_total_ms", fleet.floor_total / 1000);
+              add_double (jb, "floor_gsubprocess_wall_running_ms", fleet.gfloor_all_running / 1000);
+              add_double (jb, "floor_gsubprocess_wall_total_ms", fleet.gfloor_total / 1000);
             }
           bench_json_add_stats (jb, "start_latency", &s_fleet_start);
           add_int (jb, "threads_before", fleet.threads_before);

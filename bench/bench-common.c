@@ -625,15 +625,17 @@ floor_drain_inotify_table (BenchFloor *floor_,
 }
 
 gboolean
-bench_floor_concurrent (BenchFloor  *floor_,
-                        GPtrArray   *argvs,
-                        GPtrArray   *vm_names,
-                        double      *out_all_running,
+bench_floor_concurrent (BenchFloor      *floor_,
+                        GPtrArray       *argvs,
+                        GPtrArray       *vm_names,
+                        BenchFloorFlags  flags,
+                        double          *out_all_running,
                         double      *out_total,
                         GError     **error)
 {
   guint n = argvs->len;
   g_autofree pid_t *pids = g_new0 (pid_t, n);
+  g_autoptr(GPtrArray) subs = g_ptr_array_new_full (n, (GDestroyNotify) g_object_unref);
   g_autofree gboolean *answered = g_new0 (gboolean, n);
   g_autofree struct pollfd *pfd = g_new0 (struct pollfd, n + 1);
   g_autoptr(GHashTable) expected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -663,12 +665,26 @@ bench_floor_concurrent (BenchFloor  *floor_,
       char *name;
       int rc;
 
-      rc = posix_spawn (&pids[i], argv[0], &actions, NULL, argv, environ);
-      if (rc != 0)
+      if (flags & BENCH_FLOOR_GSUBPROCESS)
         {
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (rc),
-                       "floor: cannot spawn %s: %s", argv[0], g_strerror (rc));
-          goto out;
+          GSubprocess *sub = g_subprocess_newv ((const char * const *) argv,
+                                                G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
+
+          if (sub == NULL)
+            goto out;
+          g_ptr_array_add (subs, sub);
+          pids[i] = (pid_t) atoi (g_subprocess_get_identifier (sub));
+        }
+      else
+        {
+          rc = posix_spawn (&pids[i], argv[0], &actions, NULL, argv, environ);
+          if (rc != 0)
+            {
+              g_set_error (error, G_IO_ERROR, g_io_error_from_errno (rc),
+                           "floor: cannot spawn %s: %s", argv[0], g_strerror (rc));
+              goto out;
+            }
         }
       n_spawned++;
       /* without pidfd_open (valgrind), early exits show as a timeout */
@@ -747,8 +763,7 @@ bench_floor_concurrent (BenchFloor  *floor_,
     {
       int status = 0;
 
-      while (waitpid (pids[i], &status, 0) < 0 && errno == EINTR)
-        ;
+      floor_reap (i < subs->len ? g_ptr_array_index (subs, i) : NULL, pids[i], &status);
       pids[i] = 0;
       if (!(WIFEXITED (status) && WEXITSTATUS (status) == 0))
         {
@@ -772,8 +787,10 @@ out:
   for (guint i = 0; i < n_spawned; i++)
     if (pids[i] > 0)
       {
+        int status;
+
         kill (pids[i], SIGKILL);
-        waitpid (pids[i], NULL, 0);
+        floor_reap (i < subs->len ? g_ptr_array_index (subs, i) : NULL, pids[i], &status);
       }
   for (guint i = 0; i < n; i++)
     if (pfd[i + 1].fd >= 0)

@@ -101,6 +101,7 @@ gboolean    bench_floor_cycle      (BenchFloor         *floor_,
 gboolean    bench_floor_concurrent (BenchFloor         *floor_,
                                     GPtrArray          *argvs,
                                     GPtrArray          *vm_names,
+                                    BenchFloorFlags     flags,
                                     double             *out_all_running,
                                     double             *out_total,
                                     GError            **error);
