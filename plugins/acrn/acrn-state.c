@@ -1,0 +1,625 @@
+/* acrn-state.c: what a new process needs to take over a running ACRN VM
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "acrn-state.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+static void
+pool_slot_clear (gpointer data)
+{
+  AcrnPoolSlot *slot = data;
+
+  g_clear_object (&slot->device);
+}
+
+/**
+ * acrn_state_new:
+ *
+ * Returns: (transfer full): an empty state (no process, no CPUs, no CID)
+ */
+AcrnState *
+acrn_state_new (void)
+{
+  AcrnState *state = g_new0 (AcrnState, 1);
+
+  state->state = VMM_VM_STATE_NOT_CREATED;
+  state->exit_status = -1;
+  state->cpus = g_array_new (FALSE, FALSE, sizeof (guint32));
+  state->pool = g_array_new (FALSE, TRUE, sizeof (AcrnPoolSlot));
+  g_array_set_clear_func (state->pool, pool_slot_clear);
+  return state;
+}
+
+/**
+ * acrn_state_free:
+ * @state: (nullable): a state
+ *
+ * Frees @state.
+ */
+void
+acrn_state_free (AcrnState *state)
+{
+  if (state == NULL)
+    return;
+
+  g_free (state->vm_id);
+  g_free (state->vm_name);
+  g_free (state->mngr_dir);
+  g_free (state->console_path);
+  g_array_unref (state->cpus);
+  g_array_unref (state->pool);
+  g_strfreev (state->command_line);
+  g_clear_object (&state->config);
+  g_free (state);
+}
+
+static const char *
+state_nick (VmmVmState value)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (VMM_TYPE_VM_STATE);
+  GEnumValue *ev = g_enum_get_value (klass, (int) value);
+
+  return ev != NULL ? ev->value_nick : "invalid";
+}
+
+/**
+ * acrn_state_to_json_node:
+ * @state: a state
+ *
+ * Returns: (transfer full): @state as a JSON object
+ */
+JsonNode *
+acrn_state_to_json_node (const AcrnState *state)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  g_return_val_if_fail (state != NULL, NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_int_value (builder, ACRN_STATE_VERSION);
+  json_builder_set_member_name (builder, "vm-id");
+  json_builder_add_string_value (builder, state->vm_id);
+  json_builder_set_member_name (builder, "vm-name");
+  json_builder_add_string_value (builder, state->vm_name);
+  json_builder_set_member_name (builder, "state");
+  json_builder_add_string_value (builder, state_nick (state->state));
+  json_builder_set_member_name (builder, "pid");
+  json_builder_add_int_value (builder, state->pid);
+  json_builder_set_member_name (builder, "start-time");
+  json_builder_add_int_value (builder, (gint64) state->start_time);
+  json_builder_set_member_name (builder, "exit-status");
+  json_builder_add_int_value (builder, state->exit_status);
+  json_builder_set_member_name (builder, "mngr-dir");
+  json_builder_add_string_value (builder, state->mngr_dir);
+  json_builder_set_member_name (builder, "console-path");
+  json_builder_add_string_value (builder, state->console_path);
+
+  json_builder_set_member_name (builder, "cpus");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < state->cpus->len; i++)
+    json_builder_add_int_value (builder, g_array_index (state->cpus, guint32, i));
+  json_builder_end_array (builder);
+
+  json_builder_set_member_name (builder, "cid");
+  json_builder_add_int_value (builder, state->cid);
+
+  json_builder_set_member_name (builder, "pool");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < state->pool->len; i++)
+    {
+      AcrnPoolSlot *slot = &g_array_index (state->pool, AcrnPoolSlot, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "slot");
+      json_builder_add_int_value (builder, slot->slot);
+      json_builder_set_member_name (builder, "device");
+      if (slot->device != NULL)
+        json_builder_add_value (builder, vmm_device_to_json (slot->device));
+      else
+        json_builder_add_null_value (builder);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+
+  json_builder_set_member_name (builder, "command-line");
+  if (state->command_line != NULL)
+    {
+      json_builder_begin_array (builder);
+      for (guint i = 0; state->command_line[i] != NULL; i++)
+        json_builder_add_string_value (builder, state->command_line[i]);
+      json_builder_end_array (builder);
+    }
+  else
+    {
+      json_builder_add_null_value (builder);
+    }
+
+  json_builder_set_member_name (builder, "config");
+  if (state->config != NULL)
+    json_builder_add_value (builder, vmm_hypervisor_config_to_json_node (state->config));
+  else
+    json_builder_add_null_value (builder);
+
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+/**
+ * acrn_state_to_json:
+ * @state: a state
+ *
+ * Returns: (transfer full): @state as pretty-printed JSON text
+ */
+char *
+acrn_state_to_json (const AcrnState *state)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+  g_return_val_if_fail (state != NULL, NULL);
+
+  node = acrn_state_to_json_node (state);
+  json_generator_set_root (generator, node);
+  json_generator_set_pretty (generator, TRUE);
+  return json_generator_to_data (generator, NULL);
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+static void
+bad_key (GError     **error,
+         const char  *source,
+         const char  *key,
+         const char  *format,
+         ...) G_GNUC_PRINTF (4, 5);
+
+static void
+bad_key (GError     **error,
+         const char  *source,
+         const char  *key,
+         const char  *format,
+         ...)
+{
+  g_autofree char *detail = NULL;
+  va_list args;
+
+  va_start (args, format);
+  detail = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_ARGUMENT,
+               "Invalid ACRN state in %s: key “%s”: %s", source, key, detail);
+}
+
+static gboolean
+get_int (JsonObject  *object,
+         const char  *source,
+         const char  *key,
+         gint64       min,
+         gint64       max,
+         gint64      *out,
+         GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, key);
+  gint64 value;
+
+  if (node == NULL)
+    {
+      bad_key (error, source, key, "missing");
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    {
+      bad_key (error, source, key, "must be an integer");
+      return FALSE;
+    }
+  value = json_node_get_int (node);
+  if (value < min || value > max)
+    {
+      bad_key (error, source, key, "%" G_GINT64_FORMAT " is out of range %" G_GINT64_FORMAT
+               "..%" G_GINT64_FORMAT, value, min, max);
+      return FALSE;
+    }
+  *out = value;
+  return TRUE;
+}
+
+static gboolean
+get_string (JsonObject  *object,
+            const char  *source,
+            const char  *key,
+            gboolean     allow_empty,
+            char       **out,
+            GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, key);
+  const char *value;
+
+  if (node == NULL)
+    {
+      bad_key (error, source, key, "missing");
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      bad_key (error, source, key, "must be a string");
+      return FALSE;
+    }
+  value = json_node_get_string (node);
+  if (!allow_empty && *value == '\0')
+    {
+      bad_key (error, source, key, "must not be empty");
+      return FALSE;
+    }
+  *out = g_strdup (value);
+  return TRUE;
+}
+
+static const char * const known_keys[] = {
+  "version", "vm-id", "vm-name", "state", "pid", "start-time", "exit-status", "mngr-dir",
+  "console-path", "cpus", "cid", "pool", "command-line", "config", NULL
+};
+
+/**
+ * acrn_state_new_from_json:
+ * @json: the JSON text
+ * @length: its length, or -1 if NUL-terminated
+ * @source_name: what the text is, for messages (a file name, or
+ *   "saved state")
+ * @error: return location for a #GError
+ *
+ * Parses and checks a state. Every error names @source_name and the key.
+ *
+ * Returns: (transfer full): the state, or %NULL with
+ *   %VMM_ERROR_INVALID_ARGUMENT
+ */
+AcrnState *
+acrn_state_new_from_json (const char  *json,
+                          gssize       length,
+                          const char  *source_name,
+                          GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(AcrnState) state = acrn_state_new ();
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GList) members = NULL;
+  g_autofree char *state_name = NULL;
+  JsonObject *object;
+  JsonNode *node;
+  JsonArray *array;
+  gint64 v;
+
+  g_return_val_if_fail (json != NULL, NULL);
+  g_return_val_if_fail (source_name != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!json_parser_load_from_data (parser, json, length, &local_error))
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_ARGUMENT,
+                   "Invalid ACRN state in %s: %s", source_name, local_error->message);
+      return NULL;
+    }
+  node = json_parser_get_root (parser);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_ARGUMENT,
+                   "Invalid ACRN state in %s: not a JSON object", source_name);
+      return NULL;
+    }
+  object = json_node_get_object (node);
+
+  members = json_object_get_members (object);
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!g_strv_contains (known_keys, l->data))
+      {
+        bad_key (error, source_name, l->data, "unknown key");
+        return NULL;
+      }
+
+  if (!get_int (object, source_name, "version", 0, G_MAXINT, &v, error))
+    return NULL;
+  if (v != ACRN_STATE_VERSION)
+    {
+      bad_key (error, source_name, "version", "version %" G_GINT64_FORMAT " is not supported "
+               "(this libvmm reads version %d)", v, ACRN_STATE_VERSION);
+      return NULL;
+    }
+
+  if (!get_string (object, source_name, "vm-id", FALSE, &state->vm_id, error) ||
+      !get_string (object, source_name, "vm-name", FALSE, &state->vm_name, error) ||
+      !get_string (object, source_name, "mngr-dir", FALSE, &state->mngr_dir, error) ||
+      !get_string (object, source_name, "console-path", TRUE, &state->console_path, error) ||
+      !get_string (object, source_name, "state", FALSE, &state_name, error))
+    return NULL;
+
+  {
+    g_autoptr(GEnumClass) klass = g_type_class_ref (VMM_TYPE_VM_STATE);
+    GEnumValue *ev = g_enum_get_value_by_nick (klass, state_name);
+
+    if (ev == NULL)
+      {
+        bad_key (error, source_name, "state", "“%s” is not a VM state", state_name);
+        return NULL;
+      }
+    state->state = (VmmVmState) ev->value;
+  }
+
+  if (!get_int (object, source_name, "pid", 0, G_MAXINT, &v, error))
+    return NULL;
+  state->pid = (GPid) v;
+  if (!get_int (object, source_name, "start-time", 0, G_MAXINT64, &v, error))
+    return NULL;
+  state->start_time = (guint64) v;
+  if (!get_int (object, source_name, "exit-status", -1, G_MAXINT, &v, error))
+    return NULL;
+  state->exit_status = (int) v;
+  if (!get_int (object, source_name, "cid", 0, VMM_VSOCK_CID_MAX, &v, error))
+    return NULL;
+  if (v != 0 && v < VMM_VSOCK_CID_MIN)
+    {
+      bad_key (error, source_name, "cid", "%" G_GINT64_FORMAT " is reserved", v);
+      return NULL;
+    }
+  state->cid = (guint32) v;
+
+  if ((state->pid == 0) != (state->start_time == 0))
+    {
+      bad_key (error, source_name, "start-time", "must be set exactly when “pid” is");
+      return NULL;
+    }
+
+  /* cpus */
+  node = json_object_get_member (object, "cpus");
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      bad_key (error, source_name, "cpus", node == NULL ? "missing" : "must be an array");
+      return NULL;
+    }
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *e = json_array_get_element (array, i);
+      gint64 id;
+
+      if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_INT64 ||
+          (id = json_node_get_int (e)) < 0 || id > G_MAXUINT32)
+        {
+          bad_key (error, source_name, "cpus", "element %u is not a LAPIC id", i);
+          return NULL;
+        }
+      g_array_append_vals (state->cpus, &(guint32) { (guint32) id }, 1);
+    }
+
+  /* pool */
+  node = json_object_get_member (object, "pool");
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      bad_key (error, source_name, "pool", node == NULL ? "missing" : "must be an array");
+      return NULL;
+    }
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *e = json_array_get_element (array, i);
+      JsonObject *o;
+      JsonNode *dev;
+      AcrnPoolSlot slot = { 0 };
+      g_autofree char *key = g_strdup_printf ("pool[%u].slot", i);
+
+      if (!JSON_NODE_HOLDS_OBJECT (e))
+        {
+          bad_key (error, source_name, "pool", "element %u is not an object", i);
+          return NULL;
+        }
+      o = json_node_get_object (e);
+      if (!get_int (o, source_name, "slot", 0, 31, &v, error))
+        {
+          g_prefix_error (error, "pool[%u]: ", i);
+          return NULL;
+        }
+      slot.slot = (guint) v;
+      for (guint j = 0; j < state->pool->len; j++)
+        if (g_array_index (state->pool, AcrnPoolSlot, j).slot == slot.slot)
+          {
+            bad_key (error, source_name, key, "slot %u appears twice", slot.slot);
+            return NULL;
+          }
+
+      dev = json_object_get_member (o, "device");
+      if (dev != NULL && !JSON_NODE_HOLDS_NULL (dev))
+        {
+          g_autoptr(GError) dev_error = NULL;
+
+          slot.device = vmm_device_new_from_json (dev, &dev_error);
+          if (slot.device == NULL)
+            {
+              g_autofree char *dkey = g_strdup_printf ("pool[%u].device", i);
+
+              bad_key (error, source_name, dkey, "%s", dev_error->message);
+              return NULL;
+            }
+          if (!VMM_IS_BLOCK_DEVICE (slot.device))
+            {
+              g_autofree char *dkey = g_strdup_printf ("pool[%u].device", i);
+
+              g_object_unref (slot.device);
+              bad_key (error, source_name, dkey, "only block devices go into the pool");
+              return NULL;
+            }
+        }
+      g_array_append_val (state->pool, slot);
+    }
+
+  /* command-line */
+  node = json_object_get_member (object, "command-line");
+  if (node == NULL)
+    {
+      bad_key (error, source_name, "command-line", "missing");
+      return NULL;
+    }
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+      array = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *e = json_array_get_element (array, i);
+
+          if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
+            {
+              bad_key (error, source_name, "command-line", "element %u is not a string", i);
+              return NULL;
+            }
+          g_strv_builder_add (builder, json_node_get_string (e));
+        }
+      state->command_line = g_strv_builder_end (builder);
+    }
+  else if (!JSON_NODE_HOLDS_NULL (node))
+    {
+      bad_key (error, source_name, "command-line", "must be an array of strings or null");
+      return NULL;
+    }
+
+  /* config */
+  node = json_object_get_member (object, "config");
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      bad_key (error, source_name, "config", node == NULL ? "missing" : "must be an object");
+      return NULL;
+    }
+  state->config = vmm_hypervisor_config_new_from_node (node, &local_error);
+  if (state->config == NULL)
+    {
+      bad_key (error, source_name, "config", "%s", local_error->message);
+      return NULL;
+    }
+  if (g_strcmp0 (vmm_hypervisor_config_get_id (state->config), state->vm_id) != 0)
+    {
+      bad_key (error, source_name, "vm-id", "“%s” differs from the config's id “%s”",
+               state->vm_id, vmm_hypervisor_config_get_id (state->config));
+      return NULL;
+    }
+
+  return g_steal_pointer (&state);
+}
+
+/**
+ * acrn_state_get_dir:
+ * @store_dir: the store directory
+ * @vm_id: the VM id
+ *
+ * Returns: (transfer full): `<store_dir>/<vm_id>`, the VM's own directory
+ */
+char *
+acrn_state_get_dir (const char *store_dir,
+                    const char *vm_id)
+{
+  g_return_val_if_fail (store_dir != NULL, NULL);
+  g_return_val_if_fail (vm_id != NULL, NULL);
+
+  return g_build_filename (store_dir, vm_id, NULL);
+}
+
+/**
+ * acrn_state_get_path:
+ * @store_dir: the store directory
+ * @vm_id: the VM id
+ *
+ * Returns: (transfer full): `<store_dir>/<vm_id>/state.json`
+ */
+char *
+acrn_state_get_path (const char *store_dir,
+                     const char *vm_id)
+{
+  g_return_val_if_fail (store_dir != NULL, NULL);
+  g_return_val_if_fail (vm_id != NULL, NULL);
+
+  return g_build_filename (store_dir, vm_id, ACRN_STATE_FILE_NAME, NULL);
+}
+
+/**
+ * acrn_state_save:
+ * @state: a state
+ * @path: the state file
+ * @error: return location for a #GError
+ *
+ * Writes @state to @path atomically (a temporary file renamed over it), so
+ * a reader sees the old or the new state, never a mix. Creates the
+ * directory if needed (mode 0700: the state names host resources).
+ *
+ * Returns: %TRUE on success, else %FALSE with %VMM_ERROR_IO naming @path
+ */
+gboolean
+acrn_state_save (const AcrnState  *state,
+                 const char       *path,
+                 GError          **error)
+{
+  g_autofree char *json = NULL;
+  g_autofree char *dir = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (state != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, VMM_ERROR, VMM_ERROR_IO, "Cannot create %s: %s",
+                   dir, g_strerror (errsv));
+      return FALSE;
+    }
+
+  json = acrn_state_to_json (state);
+  if (!g_file_set_contents_full (path, json, -1,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_ONLY_EXISTING,
+                                 0600, &local_error))
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_IO, "Cannot write the ACRN state %s: %s",
+                   path, local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * acrn_state_load:
+ * @path: a state file
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the state, or %NULL with %VMM_ERROR_NOT_FOUND,
+ *   %VMM_ERROR_IO or %VMM_ERROR_INVALID_ARGUMENT naming @path
+ */
+AcrnState *
+acrn_state_load (const char  *path,
+                 GError     **error)
+{
+  g_autofree char *json = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gsize length = 0;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!g_file_get_contents (path, &json, &length, &local_error))
+    {
+      g_set_error (error, VMM_ERROR,
+                   g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+                     ? VMM_ERROR_NOT_FOUND : VMM_ERROR_IO,
+                   "Cannot read the ACRN state %s: %s", path, local_error->message);
+      return NULL;
+    }
+  return acrn_state_new_from_json (json, (gssize) length, path, error);
+}
