@@ -204,6 +204,7 @@ main (int    argc,
   g_autoptr(GPtrArray) many_names = g_ptr_array_new ();
   g_autoptr(JsonBuilder) jb = json_builder_new ();
   g_autofree char *json_path = NULL;
+  g_autofree char *base_dir = NULL;
   g_auto(GStrv) one = NULL;
   BenchStats s[8];
   Ctx c = { 0, };
@@ -214,6 +215,8 @@ main (int    argc,
   GOptionEntry entries[] = {
     { "cycles", 'n', 0, G_OPTION_ARG_INT, &cycles, "Cycles, each with a floor cycle (default 100)", "N" },
     { "concurrent", 'k', 0, G_OPTION_ARG_INT, &concurrent, "Processes at once (default 256, 0 to skip)", "K" },
+    { "tmpdir", 0, 0, G_OPTION_ARG_FILENAME, &base_dir,
+      "Where the test bed goes (default /dev/shm if writable, else $TMPDIR)", "DIR" },
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &json_path, "Also write the results as JSON (- for stdout)", "PATH" },
     G_OPTION_ENTRY_NULL
   };
@@ -233,7 +236,7 @@ main (int    argc,
     }
   bench_raise_nofile (MAX (1024, (guint64) concurrent * 16 + 256), &soft, &hard);
 
-  env = bench_env_new (4, &error);
+  env = bench_env_new (4, base_dir, &error);
   if (env == NULL)
     goto fail;
   g_setenv ("FAKE_ACRN_MNGR_DIR", env->mngr_dir, TRUE);

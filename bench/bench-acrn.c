@@ -776,6 +776,7 @@ main (int    argc,
   g_autoptr(GPtrArray) fleet_argvs = NULL;
   g_autoptr(GPtrArray) fleet_names = NULL;
   g_autofree char *json_path = NULL;
+  g_autofree char *base_dir = NULL;
   g_autofree char *plugin_dir = NULL;
   g_autofree char *argv_log = NULL;
   g_autofree char *libvmm_error = NULL;
@@ -799,6 +800,8 @@ main (int    argc,
     { "concurrent", 'k', 0, G_OPTION_ARG_INT, &concurrent, "VMs started at once (default 256, 0 to skip)", "K" },
     { "latency-cycles", 'm', 0, G_OPTION_ARG_INT, &latency_cycles, "SIGKILL cycles (default 50, 0 to skip)", "M" },
     { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Untimed cycles first (default 5)", "W" },
+    { "tmpdir", 0, 0, G_OPTION_ARG_FILENAME, &base_dir,
+      "Where the test bed goes (default /dev/shm if writable, else $TMPDIR)", "DIR" },
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &json_path, "Also write the results as JSON (- for stdout)", "PATH" },
     { "plugin-dir", 0, 0, G_OPTION_ARG_FILENAME, &plugin_dir, "Where the acrn plugin is", "DIR" },
     { "plugin", 0, 0, G_OPTION_ARG_STRING, &b.plugin_name, "The plugin (default acrn; stub checks the harness)", "NAME" },
@@ -836,7 +839,7 @@ main (int    argc,
                 " (hard %" G_GUINT64_FORMAT "); the concurrent part may run out of fds\n",
                 nofile_soft, nofile_hard);
 
-  b.env = bench_env_new (MAX (concurrent, 4), &error);
+  b.env = bench_env_new (MAX (concurrent, 4), base_dir, &error);
   if (b.env == NULL)
     goto fatal;
   /* The fake's manager dir, and the backend's (environment fallbacks of

@@ -48,7 +48,11 @@ typedef struct {
   guint n_cpus;
 } BenchEnv;
 
+/* The dir the test bed goes in by default: /dev/shm (tmpfs, as /run is in
+ * production) if writable, else g_get_tmp_dir(). */
+const char *bench_default_base_dir (void);
 BenchEnv *bench_env_new            (guint        n_cpus,
+                                    const char  *base_dir,
                                     GError     **error);
 void      bench_env_free           (BenchEnv    *env);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BenchEnv, bench_env_free)

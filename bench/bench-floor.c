@@ -43,6 +43,7 @@ main (int    argc,
   g_autofree char *vm_name = NULL;
   g_autofree char *vm_dir = NULL;
   g_autofree char *json_path = NULL;
+  g_autofree char *base_dir = NULL;
   g_autofree char *fake_dm = NULL;
   g_auto(GStrv) dm_argv = NULL;
   const guint lapic_ids[] = { 0 };
@@ -53,6 +54,8 @@ main (int    argc,
     { "kill-cycles", 0, 0, G_OPTION_ARG_INT, &kill_cycles,
       "Spawn/SIGKILL cycles for the exit-noticed floor (default 50)", "M" },
     { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Untimed cycles first (default 5)", "W" },
+    { "tmpdir", 0, 0, G_OPTION_ARG_FILENAME, &base_dir,
+      "Where the test bed goes (default /dev/shm if writable, else $TMPDIR)", "DIR" },
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &json_path, "Also write the results as JSON (- for stdout)", "PATH" },
     { "fake-acrn-dm", 0, 0, G_OPTION_ARG_FILENAME, &fake_dm, "The fake acrn-dm", "PATH" },
     G_OPTION_ENTRY_NULL
@@ -74,7 +77,7 @@ main (int    argc,
       return 2;
     }
 
-  env = bench_env_new (4, &error);
+  env = bench_env_new (4, base_dir, &error);
   if (env == NULL)
     goto fail;
   g_setenv ("FAKE_ACRN_MNGR_DIR", env->mngr_dir, TRUE);
