@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <signal.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -102,6 +103,53 @@ process_cycle (Ctx          *c,
   *out_running = (double) (t2 - t1);
   *out_stop = (double) (t3 - t2);
   *out_total = (double) (t3 - t0);
+  return TRUE;
+}
+
+/* ---- SIGKILL -> ::exited ---- */
+
+static void
+on_exited (AcrnProcess *p,
+           int          status,
+           gpointer     user_data)
+{
+  gint64 *t = user_data;
+
+  *t = g_get_monotonic_time ();
+}
+
+static gboolean
+kill_cycle (Ctx     *c,
+            char   **argv,
+            double  *out_latency,
+            GError **error)
+{
+  g_autoptr(AcrnProcess) p = NULL;
+  GAsyncResult *res = NULL;
+  gint64 t_kill, t_exited = 0;
+  gboolean ok;
+
+  p = acrn_process_spawn ((const char * const *) argv, "bench", c->log_path, NULL, error);
+  if (p == NULL)
+    return FALSE;
+  acrn_process_wait_running_async (p, c->env->mngr_dir, argv[g_strv_length (argv) - 1],
+                                   10000, NULL, on_done, &res);
+  ok = acrn_process_wait_running_finish (p, await_result (&res), error);
+  g_clear_object (&res);
+  if (!ok)
+    return FALSE;
+  g_signal_connect (p, "exited", G_CALLBACK (on_exited), &t_exited);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  t_kill = g_get_monotonic_time ();
+  kill (acrn_process_get_pid (p), SIGKILL);
+  while (t_exited == 0)
+    g_main_context_iteration (NULL, TRUE);
+  *out_latency = (double) (t_exited - t_kill);
+  g_signal_handlers_disconnect_by_data (p, &t_exited);
+  g_clear_object (&p);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
   return TRUE;
 }
 
@@ -196,6 +244,8 @@ main (int    argc,
   g_autoptr(BenchSeries) f_running = bench_series_new ();
   g_autoptr(BenchSeries) g_running = bench_series_new ();
   g_autoptr(BenchSeries) g_total = bench_series_new ();
+  g_autoptr(BenchSeries) f_exit = bench_series_new ();
+  g_autoptr(BenchSeries) p_exit = bench_series_new ();
   g_autoptr(BenchSeries) p_spawn = bench_series_new ();
   g_autoptr(BenchSeries) p_running = bench_series_new ();
   g_autoptr(BenchSeries) p_stop = bench_series_new ();
@@ -206,14 +256,15 @@ main (int    argc,
   g_autofree char *json_path = NULL;
   g_autofree char *base_dir = NULL;
   g_auto(GStrv) one = NULL;
-  BenchStats s[8];
+  BenchStats s[10];
   Ctx c = { 0, };
   double m_running = 0, m_total = 0, fm_running = 0, fm_total = 0, gm_running = 0, gm_total = 0;
   guint64 soft = 0, hard = 0;
   guint m_threads = 0;
-  int cycles = 100, concurrent = 256, warmup = 5;
+  int cycles = 100, concurrent = 256, warmup = 5, kill_cycles = 50;
   GOptionEntry entries[] = {
     { "cycles", 'n', 0, G_OPTION_ARG_INT, &cycles, "Cycles, each with a floor cycle (default 100)", "N" },
+    { "kill-cycles", 'm', 0, G_OPTION_ARG_INT, &kill_cycles, "SIGKILL cycles (default 50)", "M" },
     { "concurrent", 'k', 0, G_OPTION_ARG_INT, &concurrent, "Processes at once (default 256, 0 to skip)", "K" },
     { "tmpdir", 0, 0, G_OPTION_ARG_FILENAME, &base_dir,
       "Where the test bed goes (default /dev/shm if writable, else $TMPDIR)", "DIR" },
@@ -229,9 +280,9 @@ main (int    argc,
       g_printerr ("%s\n", error->message);
       return 2;
     }
-  if (cycles < 1 || concurrent < 0)
+  if (cycles < 1 || concurrent < 0 || kill_cycles < 0)
     {
-      g_printerr ("--cycles must be at least 1, --concurrent at least 0\n");
+      g_printerr ("--cycles must be at least 1, --concurrent and --kill-cycles at least 0\n");
       return 2;
     }
   bench_raise_nofile (MAX (1024, (guint64) concurrent * 16 + 256), &soft, &hard);
@@ -269,6 +320,18 @@ main (int    argc,
       bench_series_add (p_total, pt);
     }
 
+  for (int i = 0; i < kill_cycles; i++)
+    {
+      double fe, pl;
+
+      if (!bench_floor_cycle (floor_, (const char * const *) one, "sbx-bench-proc",
+                              BENCH_FLOOR_KILL, NULL, NULL, &fe, &error) ||
+          !kill_cycle (&c, one, &pl, &error))
+        goto fail;
+      bench_series_add (f_exit, fe);
+      bench_series_add (p_exit, pl);
+    }
+
   if (concurrent > 0)
     {
       for (int i = 0; i < concurrent; i++)
@@ -294,6 +357,8 @@ main (int    argc,
   s[5] = bench_series_stats (p_total);
   s[6] = bench_series_stats (g_running);
   s[7] = bench_series_stats (g_total);
+  s[8] = bench_series_stats (f_exit);
+  s[9] = bench_series_stats (p_exit);
 
   bench_print_machine_info (BENCH_BUILDTYPE);
   bench_print_stats_header ();
@@ -305,6 +370,11 @@ main (int    argc,
   bench_print_stats_row ("AcrnProcess: wait_running", &s[3]);
   bench_print_stats_row ("AcrnProcess: stop + unref", &s[4]);
   bench_print_stats_row ("AcrnProcess: cycle", &s[5]);
+  if (kill_cycles > 0)
+    {
+      bench_print_stats_row ("floor: SIGKILL -> pidfd readable", &s[8]);
+      bench_print_stats_row ("AcrnProcess: SIGKILL -> ::exited", &s[9]);
+    }
   g_print ("ratio AcrnProcess/floor: median %.3f, mean %.3f\n",
            s[5].median_us / s[1].median_us, s[5].mean_us / s[1].mean_us);
   if (concurrent > 0)
@@ -318,7 +388,8 @@ main (int    argc,
       static const char *const names[] = { "floor_running", "floor_cycle", "spawn",
                                            "wait_running", "stop", "cycle",
                                            "floor_gsubprocess_running",
-                                           "floor_gsubprocess_cycle" };
+                                           "floor_gsubprocess_cycle",
+                                           "floor_exit_seen", "exited_latency" };
 
       json_builder_begin_object (jb);
       json_builder_set_member_name (jb, "program");
