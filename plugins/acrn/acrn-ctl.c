@@ -368,12 +368,14 @@ prepare (const char  *mngr_dir,
  * @pid: the pid of the VM's acrn-dm, or 0
  * @slot: a PCI slot holding a `nodisk` virtio-blk drive
  * @path: the disk image to put there
+ * @read_only: whether the guest may only read it
  * @timeout_ms: how long acrnctl may take, 0 for no limit
  * @cancellable: (nullable): a #GCancellable
  * @callback: called when acrnctl is done
  * @user_data: data for @callback
  *
- * Runs `acrnctl blkrescan NAME SLOT,PATH`.
+ * Runs `acrnctl blkrescan NAME SLOT,PATH[,ro]`. @path must have been
+ * checked (acrn_cmdline_check_disk_path()): a ',' in it would add options.
  */
 void
 acrn_ctl_blkrescan_async (const char          *ctl_path,
@@ -382,6 +384,7 @@ acrn_ctl_blkrescan_async (const char          *ctl_path,
                           GPid                 pid,
                           guint                slot,
                           const char          *path,
+                          gboolean             read_only,
                           guint                timeout_ms,
                           GCancellable        *cancellable,
                           GAsyncReadyCallback  callback,
@@ -396,7 +399,7 @@ acrn_ctl_blkrescan_async (const char          *ctl_path,
   g_return_if_fail (vm_name != NULL);
   g_return_if_fail (path != NULL);
 
-  devargs = g_strdup_printf ("%u,%s", slot, path);
+  devargs = g_strdup_printf ("%u,%s%s", slot, path, read_only ? ",ro" : "");
   what = g_strdup_printf ("blkrescan of slot %u with %s in VM %s", slot, path, vm_name);
 
   if (!prepare (mngr_dir, vm_name, pid, &error))

@@ -261,13 +261,14 @@ blkrescan_pid (Fixture     *f,
                GPid         pid,
                guint        slot,
                const char  *path,
+               gboolean     read_only,
                guint        timeout_ms,
                GError     **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  acrn_ctl_blkrescan_async (fake_ctl, f->mngr_dir, name, pid, slot, path, timeout_ms, NULL,
-                            store_result, &result);
+  acrn_ctl_blkrescan_async (fake_ctl, f->mngr_dir, name, pid, slot, path, read_only, timeout_ms,
+                            NULL, store_result, &result);
   wait_for (&result);
   return acrn_ctl_blkrescan_finish (result, error);
 }
@@ -282,7 +283,7 @@ blkrescan (Fixture     *f,
 {
   GPid pid = f->process != NULL ? acrn_process_get_pid (f->process) : 0;
 
-  return blkrescan_pid (f, name, pid, slot, path, timeout_ms, error);
+  return blkrescan_pid (f, name, pid, slot, path, FALSE, timeout_ms, error);
 }
 
 static char *
@@ -308,6 +309,7 @@ test_blkrescan (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
   g_autofree char *line4 = NULL;
+  g_autofree char *expected = NULL;
 
   start_vm (f, "vm-blk");
 
@@ -335,6 +337,15 @@ test_blkrescan (Fixture       *f,
   g_clear_error (&error);
   line4 = device_line (f, 4);
   g_assert_nonnull (strstr (line4, f->disk));
+
+  /* Read-only into the other free slot. */
+  g_assert_true (blkrescan_pid (f, "vm-blk", acrn_process_get_pid (f->process), 6, f->disk,
+                                TRUE, 10000, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&line, g_free);
+  line = device_line (f, 6);
+  expected = g_strdup_printf ("\topened\t%s,ro", f->disk);
+  g_assert_true (g_str_has_suffix (line, expected));
 
   /* A VM acrnctl does not know. */
   g_assert_false (blkrescan (f, "vm-none", 6, f->disk2, 10000, &error));
@@ -417,7 +428,7 @@ test_timeout (Fixture       *f,
   g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
   g_assert_cmpint (listen (fd, 8), ==, 0);
 
-  g_assert_false (blkrescan_pid (f, "vm-mute", 4242, 5, f->disk, 100, &error));
+  g_assert_false (blkrescan_pid (f, "vm-mute", 4242, 5, f->disk, FALSE, 100, &error));
   g_assert_error (error, VMM_ERROR, VMM_ERROR_TIMED_OUT);
   g_assert_nonnull (strstr (error->message, "100 ms"));
   close (fd);
