@@ -432,7 +432,7 @@ test_crash_wait_only (Fixture       *f,
   g_autofree char *how = NULL;
   gboolean forced = TRUE;
 
-  g_setenv ("FAKE_ACRN_CRASH_MS", "1000", TRUE);
+  g_setenv ("FAKE_ACRN_CRASH_MS", "1500", TRUE);
   process = spawn (f, "vm-crash");
 
   g_assert_true (wait_running (process, f, "vm-crash", 10000, NULL, &error));
@@ -456,7 +456,7 @@ test_crash_signal (Fixture       *f,
   AcrnProcess *process = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_setenv ("FAKE_ACRN_CRASH_MS", "300", TRUE);
+  g_setenv ("FAKE_ACRN_CRASH_MS", "1000", TRUE);
   process = spawn (f, "vm-crash2");
 
   g_assert_true (wait_running (process, f, "vm-crash2", 10000, NULL, &error));

@@ -595,7 +595,7 @@ test_crash (Fixture       *f,
   int status;
 
   create (f, "vm3", NULL);
-  g_setenv ("FAKE_ACRN_CRASH_MS", "300", TRUE);
+  g_setenv ("FAKE_ACRN_CRASH_MS", "1000", TRUE);
   g_assert_true (start_async (f, NULL, &error));
   g_assert_no_error (error);
   g_unsetenv ("FAKE_ACRN_CRASH_MS");
@@ -657,7 +657,7 @@ test_wait_only (Fixture       *f,
 
   /* wait-only sends nothing: here the guest "crashes" on its own. */
   create (f, "vm5", NULL);
-  g_setenv ("FAKE_ACRN_CRASH_MS", "500", TRUE);
+  g_setenv ("FAKE_ACRN_CRASH_MS", "1500", TRUE);
   g_assert_true (start_async (f, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (stop_async (f, VMM_STOP_FLAGS_WAIT_ONLY, &error));
@@ -951,6 +951,51 @@ test_vsock_cid (Fixture       *f,
 }
 
 static void
+test_add_device (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmmBlockDevice) disk = vmm_block_device_new (f->disk[0], TRUE);
+  g_autoptr(VmmBlockDevice) bad = NULL;
+  g_autofree char *comma = g_build_filename (f->tmpdir, "a,b.img", NULL);
+  g_autofree char *expected = NULL;
+  g_auto(GStrv) before = NULL;
+  g_auto(GStrv) after = NULL;
+  g_auto(GStrv) unchanged = NULL;
+  g_autoptr(AcrnState) state = NULL;
+
+  create (f, "vm20", NULL);
+  g_object_get (f->hv, "command-line", &before, NULL);
+
+  /* A cold disk goes after the pool, and into the command line. */
+  g_assert_true (vmm_hypervisor_add_device (f->hv, VMM_DEVICE (disk), &error));
+  g_assert_no_error (error);
+  g_object_get (f->hv, "command-line", &after, NULL);
+  g_assert_cmpuint (g_strv_length (after), ==, g_strv_length (before) + 2);
+  expected = g_strdup_printf ("7,virtio-blk,%s,ro", f->disk[0]);
+  g_assert_true (g_strv_contains ((const char * const *) after, expected));
+  state = load_state_file (f, "vm20");
+  g_assert_cmpuint (vmm_hypervisor_config_get_devices (state->config)->len, ==, 1);
+
+  /* A ',' would add options to acrn-dm's -s argument: refused, nothing
+   * changes. */
+  write_file (comma, "x");
+  bad = vmm_block_device_new (comma, FALSE);
+  g_assert_false (vmm_hypervisor_add_device (f->hv, VMM_DEVICE (bad), &error));
+  g_assert_error (error, VMM_ERROR, VMM_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "a,b.img"));
+  g_clear_error (&error);
+  g_object_get (f->hv, "command-line", &unchanged, NULL);
+  g_assert_cmpstrv (unchanged, after);
+  g_assert_cmpuint (vmm_hypervisor_config_get_devices (vmm_hypervisor_get_config (f->hv))->len,
+                    ==, 1);
+
+  /* The fake acrn-dm accepts the command line and opens the disk. */
+  g_assert_true (start_async (f, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
 test_create_failure (Fixture       *f,
                      gconstpointer  data)
 {
@@ -1127,6 +1172,69 @@ test_reattach (Fixture       *f,
   g_array_set_size (f->transitions, 0);
 }
 
+/* A second object re-attached in this process notices a crash through its
+ * pidfd: acrn-dm is not its child, so the exit status is unknown. */
+static void
+on_other_state_changed (VmmHypervisor *hv,
+                        VmmVmState     old_state,
+                        VmmVmState     new_state,
+                        gpointer       user_data)
+{
+  GString *log = user_data;
+
+  g_string_append_printf (log, "%s%s>%s", log->len > 0 ? " " : "",
+                          vmm_vm_state_to_string (old_state), vmm_vm_state_to_string (new_state));
+}
+
+static void
+test_reattached_crash (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VmmHypervisor) other = NULL;
+  g_autoptr(GString) log = g_string_new (NULL);
+  g_autofree char *json = NULL;
+  gboolean timed_out = FALSE;
+  guint safety;
+  GPid pid;
+
+  if (!have_pidfd)
+    {
+      g_test_skip ("pidfd_open() is not available here (valgrind?): re-attaching needs it");
+      return;
+    }
+
+  create (f, "vm19", NULL);
+  g_assert_true (start_async (f, NULL, &error));
+  g_assert_no_error (error);
+  pid = vm_pid (f);
+  json = vmm_hypervisor_save_state (f->hv, &error);
+  g_assert_no_error (error);
+
+  other = g_object_new (VMM_TYPE_ACRN_HYPERVISOR, NULL);
+  g_signal_connect (other, "state-changed", G_CALLBACK (on_other_state_changed), log);
+  g_assert_true (vmm_hypervisor_load_state (other, json, &error));
+  g_assert_no_error (error);
+  g_assert_true (vmm_hypervisor_check (other, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+  safety = g_timeout_add_seconds (20, give_up, &timed_out);
+  while ((vmm_hypervisor_get_state (other) == VMM_VM_STATE_RUNNING ||
+          vmm_hypervisor_get_state (f->hv) == VMM_VM_STATE_RUNNING) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (safety);
+
+  g_assert_cmpstr (log->str, ==, "not-created>running running>crashed");
+  g_assert_cmpint (vmm_hypervisor_get_exit_status (other), ==, -1);
+  assert_transitions (f, "not-created>created created>starting starting>running "
+                         "running>crashed");
+  g_assert_cmpint (WTERMSIG (vmm_hypervisor_get_exit_status (f->hv)), ==, SIGKILL);
+  assert_registry_empty (f);
+  g_assert_false (vmm_hypervisor_check (other, NULL, &error));
+  g_assert_error (error, VMM_ERROR, VMM_ERROR_INVALID_STATE);
+}
+
 static int
 helper_reattach (const char *state_file,
                  const char *disk_path,
@@ -1225,10 +1333,12 @@ main (int   argc,
   ADD ("hotplug-failure", test_hotplug_failure);
   ADD ("hotplug-prefix", test_hotplug_prefix);
   ADD ("vsock-cid", test_vsock_cid);
+  ADD ("add-device", test_add_device);
   ADD ("create-failure", test_create_failure);
   ADD ("not-supported", test_not_supported);
   ADD ("load-state-refused", test_load_state_refused);
   ADD ("reattach", test_reattach);
+  ADD ("reattached-crash", test_reattached_crash);
 
   ret = g_test_run ();
   g_free (self_exe);
