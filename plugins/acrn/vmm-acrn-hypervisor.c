@@ -942,6 +942,7 @@ acrn_add_device (VmmHypervisor  *hypervisor,
 {
   VmmAcrnHypervisor *self = VMM_ACRN_HYPERVISOR (hypervisor);
   g_autoptr(VmmDevice) copy = NULL;
+  g_autofree char *description = NULL;
   GPtrArray *devices = vmm_hypervisor_config_get_devices (self->config);
   GError *local_error = NULL;
 
@@ -964,7 +965,8 @@ acrn_add_device (VmmHypervisor  *hypervisor,
       return FALSE;
     }
 
-  acrn_log (self, G_LOG_LEVEL_DEBUG, "added %s", vmm_device_describe (copy));
+  description = vmm_device_describe (copy);
+  acrn_log (self, G_LOG_LEVEL_DEBUG, "added %s", description);
   save_state_file (self);
   return TRUE;
 }
