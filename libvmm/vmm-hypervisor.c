@@ -313,6 +313,17 @@ default_get_total_memory_mib (VmmHypervisor *self)
   return config != NULL ? vmm_hypervisor_config_get_memory_mib (config) : 0;
 }
 
+/**
+ * VmmHypervisorInterface::get_vm_console:
+ * @self: a #VmmHypervisor
+ * @error: return location for a #GError
+ *
+ * Gets the path of the unix socket on which the VM's console can be read.
+ * The default fails with %VMM_ERROR_NOT_SUPPORTED.
+ *
+ * Returns: (transfer full) (type filename): the socket path, or %NULL with
+ *   @error set
+ */
 static char *
 default_get_vm_console (VmmHypervisor  *self,
                         GError        **error)

@@ -23,6 +23,71 @@ G_DECLARE_INTERFACE (VmmHypervisor, vmm_hypervisor, VMM, HYPERVISOR, GObject)
 /**
  * VmmHypervisorInterface:
  * @g_iface: the parent interface
+ * @get_state: returns the VM's #VmmVmState; #VmmHypervisorBase implements it
+ * @get_capabilities: returns the #VmmCapabilities of the backend; the
+ *   default is %VMM_CAPABILITIES_NONE
+ * @get_config: returns the backend's copy of the configuration, or %NULL
+ *   before create_vm; #VmmHypervisorBase implements it
+ * @get_exit_status: returns the wait status of the hypervisor process's
+ *   last exit, or -1; #VmmHypervisorBase implements it
+ * @probe: checks whether this host can run the backend and, when a
+ *   configuration is given, that VM; the default fails
+ * @create_vm_async: checks the configuration, keeps a copy, reserves host
+ *   resources and moves to %VMM_VM_STATE_CREATED
+ * @create_vm_finish: completes @create_vm_async
+ * @start_vm_async: starts the hypervisor process, through
+ *   %VMM_VM_STATE_STARTING to %VMM_VM_STATE_RUNNING; on failure, returns
+ *   to the previous state
+ * @start_vm_finish: completes @start_vm_async
+ * @stop_vm_async: stops the VM, through %VMM_VM_STATE_STOPPING to
+ *   %VMM_VM_STATE_STOPPED; also called while the VM is starting or
+ *   already stopping
+ * @stop_vm_finish: completes @stop_vm_async
+ * @pause_vm_async: pauses the running VM (%VMM_CAPABILITIES_PAUSE)
+ * @pause_vm_finish: completes @pause_vm_async
+ * @resume_vm_async: resumes the paused VM (%VMM_CAPABILITIES_PAUSE)
+ * @resume_vm_finish: completes @resume_vm_async
+ * @save_vm_async: saves a snapshot of the paused VM
+ *   (%VMM_CAPABILITIES_SAVE_VM)
+ * @save_vm_finish: completes @save_vm_async
+ * @add_device: adds a device to a created or stopped VM, for its next start
+ * @hotplug_add_device_async: plugs a device into the running or paused VM
+ * @hotplug_add_device_finish: completes @hotplug_add_device_async
+ * @hotplug_remove_device_async: unplugs a device from the running or
+ *   paused VM
+ * @hotplug_remove_device_finish: completes @hotplug_remove_device_async
+ * @resize_memory_async: changes the memory of the running VM
+ *   (%VMM_CAPABILITIES_MEMORY_RESIZE)
+ * @resize_memory_finish: completes @resize_memory_async and returns the
+ *   new size
+ * @resize_vcpus_async: changes the number of vCPUs of the running VM
+ *   (%VMM_CAPABILITIES_VCPU_RESIZE)
+ * @resize_vcpus_finish: completes @resize_vcpus_async and returns the old
+ *   and new numbers
+ * @check_async: checks that the VM is alive and its hypervisor answers
+ * @check_finish: completes @check_async
+ * @cleanup_async: releases everything create_vm reserved and moves to
+ *   %VMM_VM_STATE_NOT_CREATED
+ * @cleanup_finish: completes @cleanup_async
+ * @get_total_memory_mib: returns the VM's memory in MiB; the default reads
+ *   the configuration
+ * @get_vm_console: returns the path of the VM console's socket
+ * @disconnect: closes the connections to the hypervisor without stopping
+ *   the VM; the default does nothing
+ * @get_thread_ids: returns the host thread ids of the vCPUs
+ *   (%VMM_CAPABILITIES_THREAD_IDS)
+ * @get_pids: returns the ids of the processes that run the VM; the
+ *   default returns none
+ * @get_virtio_fs_pid: gets the id of the virtio-fs daemon, if there is
+ *   one; the default has none
+ * @save_state: serializes what another process needs to take the VM over
+ *   (%VMM_CAPABILITIES_REATTACH)
+ * @load_state: takes over the VM described by a saved state
+ *   (%VMM_CAPABILITIES_REATTACH)
+ * @generate_socket: reserves a vsock address for the VM
+ *   (%VMM_CAPABILITIES_VSOCK)
+ * @is_rate_limiter_builtin: tells whether the hypervisor limits I/O rates
+ *   itself; the default is %FALSE
  *
  * The virtual methods of a hypervisor backend. Every method has a default
  * that fails with %VMM_ERROR_NOT_SUPPORTED (or returns "nothing"), so a
