@@ -89,6 +89,7 @@ struct _VmmAcrnHypervisor
   GArray              *cpus;            /* guint32 LAPIC ids held */
   guint32              cid;             /* held, 0 for none */
   gboolean             resources_held;
+  gboolean             resources_current;  /* held by us, argv built from them */
   GStrv                command_line;
   GArray              *pool;            /* PoolEntry */
   guint                run_generation;  /* bumped when a run ends */
@@ -302,6 +303,7 @@ release_resources (VmmAcrnHypervisor *self)
   g_array_set_size (self->cpus, 0);
   self->cid = 0;
   self->resources_held = FALSE;
+  self->resources_current = FALSE;
 }
 
 static void
@@ -425,6 +427,7 @@ ensure_resources (VmmAcrnHypervisor  *self,
   g_array_append_vals (self->cpus, cpus->data, cpus->len);
   self->cid = cid;
   self->resources_held = TRUE;
+  self->resources_current = TRUE;
   set_command_line (self, g_steal_pointer (&argv));
 
   /* The pool is empty whenever this runs (no acrn-dm). */
@@ -457,6 +460,7 @@ clear_vm (VmmAcrnHypervisor *self)
   g_array_set_size (self->pool, 0);
   self->cid = 0;
   self->resources_held = FALSE;
+  self->resources_current = FALSE;
   self->last_pid = 0;
   g_clear_object (&self->config);
   if (self->command_line != NULL)
@@ -732,8 +736,11 @@ acrn_start_vm_async (VmmHypervisor       *hypervisor,
 
   g_return_if_fail (self->start_task == NULL);
 
+  /* Right after create_vm (or a start that failed) the CPUs and the
+   * command line are current; after a stop, or a loaded state, take them
+   * (again) from the registry. */
   if (g_cancellable_set_error_if_cancelled (cancellable, &error) ||
-      !ensure_resources (self, &error))
+      (!self->resources_current && !ensure_resources (self, &error)))
     {
       g_task_return_error (task, error);
       return;
