@@ -55,6 +55,13 @@
  *   same JSON is kept in `<store-dir>/<id>/state.json`, rewritten
  *   atomically on every transition.
  *
+ * acrn-dm runs in a session of its own (a terminal's Ctrl-C does not reach
+ * it) and outlives this object: dropping the last reference does not stop
+ * it. Its output (COM1 on stdout, and stderr) is read by the process that
+ * started it, into `<store-dir>/<id>/acrn-dm.log` (capped, rotated once)
+ * and the structured log; once that process is gone the output is lost,
+ * and a process that re-attached cannot read it.
+ *
  * ACRN 3.x cannot pause, resume, save or resize a VM nor remove a disk:
  * those capabilities are absent and the calls fail with
  * %VMM_ERROR_NOT_SUPPORTED.
