@@ -46,7 +46,8 @@ typedef enum {
  * @VMM_CAPABILITIES_BLOCK_DEVICE: block devices can be added before start
  * @VMM_CAPABILITIES_BLOCK_HOTPLUG: block devices can be added to a running VM
  * @VMM_CAPABILITIES_BLOCK_HOTUNPLUG: block devices can be removed from a running VM
- * @VMM_CAPABILITIES_NET_HOTPLUG: network devices can be added to a running VM
+ * @VMM_CAPABILITIES_NET_HOTPLUG: network devices can be added to and removed
+ *   from a running VM
  * @VMM_CAPABILITIES_VSOCK: vsock devices are supported
  * @VMM_CAPABILITIES_PCI_PASSTHROUGH: host PCI devices can be passed through
  * @VMM_CAPABILITIES_PAUSE: the VM can be paused and resumed
@@ -57,6 +58,12 @@ typedef enum {
  * @VMM_CAPABILITIES_REATTACH: state can be saved and loaded by another process
  * @VMM_CAPABILITIES_MULTI_QUEUE: multi-queue network devices
  * @VMM_CAPABILITIES_FS_SHARING: a shared file system (virtio-fs, 9p)
+ * @VMM_CAPABILITIES_VSOCK_HOTPLUG: vsock devices can be added to and removed
+ *   from a running VM
+ * @VMM_CAPABILITIES_PCI_HOTPLUG: host PCI devices can be passed to and taken
+ *   back from a running VM
+ * @VMM_CAPABILITIES_CONSOLE_HOTPLUG: console ports can be added to and
+ *   removed from a running VM
  *
  * What a hypervisor backend can do. An operation whose flag is missing fails
  * with %VMM_ERROR_NOT_SUPPORTED.
@@ -77,6 +84,9 @@ typedef enum /*< flags >*/ {
   VMM_CAPABILITIES_REATTACH        = 1 << 11,
   VMM_CAPABILITIES_MULTI_QUEUE     = 1 << 12,
   VMM_CAPABILITIES_FS_SHARING      = 1 << 13,
+  VMM_CAPABILITIES_VSOCK_HOTPLUG   = 1 << 14,
+  VMM_CAPABILITIES_PCI_HOTPLUG     = 1 << 15,
+  VMM_CAPABILITIES_CONSOLE_HOTPLUG = 1 << 16,
 } VmmCapabilities;
 
 /**

@@ -541,12 +541,13 @@ hotplug_capability (VmmDevice *device,
     case VMM_DEVICE_TYPE_NET:
       return VMM_CAPABILITIES_NET_HOTPLUG;
     case VMM_DEVICE_TYPE_VSOCK:
-      return VMM_CAPABILITIES_VSOCK;
+      return VMM_CAPABILITIES_VSOCK_HOTPLUG;
     case VMM_DEVICE_TYPE_PCI:
-      return VMM_CAPABILITIES_PCI_PASSTHROUGH;
+      return VMM_CAPABILITIES_PCI_HOTPLUG;
     case VMM_DEVICE_TYPE_CONSOLE:
+      return VMM_CAPABILITIES_CONSOLE_HOTPLUG;
     default:
-      return VMM_CAPABILITIES_NONE;
+      g_return_val_if_reached (VMM_CAPABILITIES_NONE);
     }
 }
 
@@ -1295,7 +1296,11 @@ vmm_hypervisor_save_vm (VmmHypervisor  *self,
  *
  * Adds @device to the running VM.
  *
- * A block device needs %VMM_CAPABILITIES_BLOCK_HOTPLUG and a network device %VMM_CAPABILITIES_NET_HOTPLUG; other kinds depend on the backend.
+ * A block device needs %VMM_CAPABILITIES_BLOCK_HOTPLUG, a network device
+ * %VMM_CAPABILITIES_NET_HOTPLUG, a vsock device
+ * %VMM_CAPABILITIES_VSOCK_HOTPLUG, a PCI device
+ * %VMM_CAPABILITIES_PCI_HOTPLUG and a console
+ * %VMM_CAPABILITIES_CONSOLE_HOTPLUG.
  *
  * Fails with %VMM_ERROR_NOT_SUPPORTED when the backend cannot do it and with
  * %VMM_ERROR_INVALID_STATE when the VM's state does not allow it. Call
@@ -1314,7 +1319,9 @@ vmm_hypervisor_hotplug_add_device_async (VmmHypervisor       *self,
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
   g_return_if_fail (VMM_IS_DEVICE (device));
 
-  if (!check_call (self, "hotplug_add_device", hotplug_capability (device, TRUE), STATE_BIT (VMM_VM_STATE_RUNNING) | STATE_BIT (VMM_VM_STATE_PAUSED), &error))
+  if (!check_call (self, "hotplug_add_device", hotplug_capability (device, TRUE),
+                   STATE_BIT (VMM_VM_STATE_RUNNING) | STATE_BIT (VMM_VM_STATE_PAUSED),
+                   &error))
     {
       g_task_report_error (self, callback, user_data, vmm_hypervisor_hotplug_add_device_async, error);
       return;
@@ -1391,7 +1398,8 @@ vmm_hypervisor_hotplug_add_device (VmmHypervisor  *self,
  *
  * Removes @device from the running VM.
  *
- * A block device needs %VMM_CAPABILITIES_BLOCK_HOTUNPLUG and a network device %VMM_CAPABILITIES_NET_HOTPLUG.
+ * A block device needs %VMM_CAPABILITIES_BLOCK_HOTUNPLUG; the other kinds
+ * need the same capability as hot-plugging them.
  *
  * Fails with %VMM_ERROR_NOT_SUPPORTED when the backend cannot do it and with
  * %VMM_ERROR_INVALID_STATE when the VM's state does not allow it. Call
@@ -1410,7 +1418,9 @@ vmm_hypervisor_hotplug_remove_device_async (VmmHypervisor       *self,
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
   g_return_if_fail (VMM_IS_DEVICE (device));
 
-  if (!check_call (self, "hotplug_remove_device", hotplug_capability (device, FALSE), STATE_BIT (VMM_VM_STATE_RUNNING) | STATE_BIT (VMM_VM_STATE_PAUSED), &error))
+  if (!check_call (self, "hotplug_remove_device", hotplug_capability (device, FALSE),
+                   STATE_BIT (VMM_VM_STATE_RUNNING) | STATE_BIT (VMM_VM_STATE_PAUSED),
+                   &error))
     {
       g_task_report_error (self, callback, user_data, vmm_hypervisor_hotplug_remove_device_async, error);
       return;

@@ -806,7 +806,10 @@ static const CapabilityCase capability_cases[] = {
   { VMM_CAPABILITIES_BLOCK_HOTUNPLUG, VMM_VM_STATE_RUNNING, "hotplug_remove_device", "block" },
   { VMM_CAPABILITIES_NET_HOTPLUG, VMM_VM_STATE_RUNNING, "hotplug_add_device", "net" },
   { VMM_CAPABILITIES_NET_HOTPLUG, VMM_VM_STATE_RUNNING, "hotplug_remove_device", "net" },
-  { VMM_CAPABILITIES_PCI_PASSTHROUGH, VMM_VM_STATE_RUNNING, "hotplug_add_device", "pci" },
+  { VMM_CAPABILITIES_PCI_HOTPLUG, VMM_VM_STATE_RUNNING, "hotplug_add_device", "pci" },
+  { VMM_CAPABILITIES_PCI_HOTPLUG, VMM_VM_STATE_RUNNING, "hotplug_remove_device", "pci" },
+  { VMM_CAPABILITIES_VSOCK_HOTPLUG, VMM_VM_STATE_RUNNING, "hotplug_add_device", "vsock" },
+  { VMM_CAPABILITIES_VSOCK_HOTPLUG, VMM_VM_STATE_RUNNING, "hotplug_remove_device", "vsock" },
   { VMM_CAPABILITIES_PAUSE, VMM_VM_STATE_RUNNING, "pause_vm", NULL },
   { VMM_CAPABILITIES_PAUSE, VMM_VM_STATE_RUNNING, "resume_vm", NULL },
   { VMM_CAPABILITIES_SAVE_VM, VMM_VM_STATE_PAUSED, "save_vm", NULL },
@@ -1376,6 +1379,8 @@ test_other_hotplug (Fixture       *f,
   g_assert_false (hotplug (f, console, &error));
   g_assert_error (error, VMM_ERROR, VMM_ERROR_NOT_SUPPORTED);
   g_clear_error (&error);
+  /* ... and the capabilities say so. */
+  g_assert_cmpuint (vmm_hypervisor_get_capabilities (f->hv) & VMM_CAPABILITIES_CONSOLE_HOTPLUG, ==, 0);
 
   /* Block devices first (slot order), then the others in plug order. */
   g_object_get (f->stub, "plugged-devices", &plugged, NULL);

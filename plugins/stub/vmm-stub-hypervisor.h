@@ -20,6 +20,7 @@ G_DECLARE_FINAL_TYPE (VmmStubHypervisor, vmm_stub_hypervisor, VMM, STUB_HYPERVIS
  *
  * The capabilities of a #VmmStubHypervisor unless its `capabilities`
  * construct property says otherwise: everything except
+ * %VMM_CAPABILITIES_CONSOLE_HOTPLUG (console ports are fixed at start),
  * %VMM_CAPABILITIES_MULTI_QUEUE (a #VmmNetDevice has no queue setting, so
  * the stub could not honour it) and %VMM_CAPABILITIES_FS_SHARING (there is
  * no virtio-fs daemon to report).
@@ -30,6 +31,8 @@ G_DECLARE_FINAL_TYPE (VmmStubHypervisor, vmm_stub_hypervisor, VMM, STUB_HYPERVIS
                                                   VMM_CAPABILITIES_NET_HOTPLUG     | \
                                                   VMM_CAPABILITIES_VSOCK           | \
                                                   VMM_CAPABILITIES_PCI_PASSTHROUGH | \
+                                                  VMM_CAPABILITIES_VSOCK_HOTPLUG   | \
+                                                  VMM_CAPABILITIES_PCI_HOTPLUG     | \
                                                   VMM_CAPABILITIES_PAUSE           | \
                                                   VMM_CAPABILITIES_SAVE_VM         | \
                                                   VMM_CAPABILITIES_MEMORY_RESIZE   | \
