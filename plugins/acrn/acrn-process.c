@@ -1409,6 +1409,127 @@ op_exit_seen (GTask *task)
   collect_exit (op->self, op_exit_collected, g_object_ref (task));
 }
 
+/* ---- one directory monitor per (directory, context) -------------------- */
+
+/* Every VM that is starting waits for its own socket in the same manager
+ * directory. One #GFileMonitor per directory and main context serves all
+ * of them: an event is routed by file name to the one wait that cares,
+ * instead of being delivered to every waiting VM (256 VMs starting at once
+ * would otherwise handle 256 x 256 events). */
+typedef struct
+{
+  char         *key;
+  GMainContext *context;
+  GFileMonitor *monitor;
+  GHashTable   *waiters;   /* socket name -> GTask (unowned, removed first) */
+  guint         refcount;
+} DirWatch;
+
+G_LOCK_DEFINE_STATIC (dir_watches);
+static GHashTable *dir_watches;   /* key -> DirWatch* */
+
+static void wait_running_query (GTask *task);
+
+static void
+dir_watch_changed_cb (GFileMonitor      *monitor,
+                      GFile             *file,
+                      GFile             *other_file,
+                      GFileMonitorEvent  event,
+                      gpointer           user_data)
+{
+  DirWatch *watch = user_data;
+  g_autofree char *name = NULL;
+  GTask *task;
+
+  switch (event)
+    {
+    case G_FILE_MONITOR_EVENT_CREATED:
+    case G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT:
+    case G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED:
+    case G_FILE_MONITOR_EVENT_MOVED_IN:
+      name = g_file_get_basename (file);
+      break;
+    case G_FILE_MONITOR_EVENT_RENAMED:
+      name = other_file != NULL ? g_file_get_basename (other_file) : NULL;
+      break;
+    default:
+      return;
+    }
+
+  /* Only this thread adds or removes waiters of this context's watch. */
+  task = name != NULL ? g_hash_table_lookup (watch->waiters, name) : NULL;
+  if (task != NULL)
+    wait_running_query (task);
+}
+
+/* Returns the watch of @dir for the thread-default context, with a new
+ * reference, creating it if needed. */
+static DirWatch *
+dir_watch_ref (const char  *dir,
+               GError     **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  g_autofree char *key = g_strdup_printf ("%p:%s", (void *) context, dir);
+  DirWatch *watch;
+
+  G_LOCK (dir_watches);
+  if (dir_watches == NULL)
+    dir_watches = g_hash_table_new (g_str_hash, g_str_equal);
+  watch = g_hash_table_lookup (dir_watches, key);
+  if (watch != NULL)
+    {
+      watch->refcount++;
+      G_UNLOCK (dir_watches);
+      return watch;
+    }
+  G_UNLOCK (dir_watches);
+
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (dir);
+    g_autoptr(GFileMonitor) monitor = g_file_monitor_directory (file, G_FILE_MONITOR_NONE,
+                                                                NULL, error);
+
+    if (monitor == NULL)
+      return NULL;
+
+    watch = g_new0 (DirWatch, 1);
+    watch->key = g_steal_pointer (&key);
+    watch->context = g_steal_pointer (&context);
+    watch->monitor = g_steal_pointer (&monitor);
+    watch->waiters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    watch->refcount = 1;
+    g_signal_connect (watch->monitor, "changed", G_CALLBACK (dir_watch_changed_cb), watch);
+  }
+
+  G_LOCK (dir_watches);
+  g_hash_table_insert (dir_watches, watch->key, watch);
+  G_UNLOCK (dir_watches);
+  return watch;
+}
+
+static void
+dir_watch_unref (DirWatch *watch)
+{
+  G_LOCK (dir_watches);
+  if (--watch->refcount > 0)
+    {
+      G_UNLOCK (dir_watches);
+      return;
+    }
+  g_hash_table_remove (dir_watches, watch->key);
+  if (g_hash_table_size (dir_watches) == 0)
+    g_clear_pointer (&dir_watches, g_hash_table_unref);
+  G_UNLOCK (dir_watches);
+
+  g_signal_handlers_disconnect_by_data (watch->monitor, watch);
+  g_file_monitor_cancel (watch->monitor);
+  g_object_unref (watch->monitor);
+  g_hash_table_unref (watch->waiters);
+  g_main_context_unref (watch->context);
+  g_free (watch->key);
+  g_free (watch);
+}
+
 /* ---- wait until running -------------------------------------------------- */
 
 typedef struct
@@ -1418,7 +1539,7 @@ typedef struct
   char          *socket_name;
   char          *socket_path;
   guint          timeout_ms;
-  GFileMonitor  *monitor;
+  DirWatch      *watch;          /* while waiting for the socket */
   GCancellable  *query_cancellable;
   gboolean       query_in_flight;
   gboolean       query_again;
@@ -1430,16 +1551,20 @@ typedef struct
 } WaitRunning;
 
 static void
+wait_running_unwatch (WaitRunning *wr)
+{
+  if (wr->watch == NULL)
+    return;
+  g_hash_table_remove (wr->watch->waiters, wr->socket_name);
+  g_clear_pointer (&wr->watch, dir_watch_unref);
+}
+
+static void
 wait_running_free (gpointer data)
 {
   WaitRunning *wr = data;
 
-  if (wr->monitor != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (wr->monitor, wr);
-      g_file_monitor_cancel (wr->monitor);
-      g_clear_object (&wr->monitor);
-    }
+  wait_running_unwatch (wr);
   if (wr->retry_source != NULL)
     {
       g_source_destroy (wr->retry_source);
@@ -1458,12 +1583,7 @@ wait_running_free (gpointer data)
 static void
 wait_running_disarm (WaitRunning *wr)
 {
-  if (wr->monitor != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (wr->monitor, wr);
-      g_file_monitor_cancel (wr->monitor);
-      g_clear_object (&wr->monitor);
-    }
+  wait_running_unwatch (wr);
   if (wr->retry_source != NULL)
     {
       g_source_destroy (wr->retry_source);
@@ -1640,39 +1760,6 @@ wait_running_query (GTask *task)
                          wait_running_query_cb, g_object_ref (task));
 }
 
-static void
-wait_running_monitor_cb (GFileMonitor      *monitor,
-                         GFile             *file,
-                         GFile             *other_file,
-                         GFileMonitorEvent  event,
-                         gpointer           user_data)
-{
-  WaitRunning *wr = user_data;
-  GTask *task;
-  g_autofree char *name = NULL;
-
-  switch (event)
-    {
-    case G_FILE_MONITOR_EVENT_CREATED:
-    case G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT:
-    case G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED:
-    case G_FILE_MONITOR_EVENT_MOVED_IN:
-      name = g_file_get_basename (file);
-      break;
-    case G_FILE_MONITOR_EVENT_RENAMED:
-      name = other_file != NULL ? g_file_get_basename (other_file) : NULL;
-      break;
-    default:
-      return;
-    }
-
-  if (g_strcmp0 (name, wr->socket_name) != 0)
-    return;
-
-  task = wr->task;
-  wait_running_query (task);
-}
-
 static gboolean
 wait_running_timeout_cb (gpointer user_data)
 {
@@ -1775,7 +1862,6 @@ acrn_process_wait_running_async (AcrnProcess         *self,
                                  gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GFile) dir = NULL;
   g_autoptr(GError) error = NULL;
   WaitRunning *wr;
 
@@ -1817,16 +1903,15 @@ acrn_process_wait_running_async (AcrnProcess         *self,
       return;
     }
 
-  dir = g_file_new_for_path (mngr_dir);
-  wr->monitor = g_file_monitor_directory (dir, G_FILE_MONITOR_NONE, NULL, &error);
-  if (wr->monitor == NULL)
+  wr->watch = dir_watch_ref (mngr_dir, &error);
+  if (wr->watch == NULL)
     {
       wait_running_fail (task, g_error_new (VMM_ERROR, VMM_ERROR_IO,
                                             "Cannot watch the manager directory %s: %s",
                                             mngr_dir, error->message));
       return;
     }
-  g_signal_connect (wr->monitor, "changed", G_CALLBACK (wait_running_monitor_cb), wr);
+  g_hash_table_insert (wr->watch->waiters, g_strdup (wr->socket_name), task);
 
   /* The socket may have appeared before the monitor was armed. */
   wait_running_query (task);

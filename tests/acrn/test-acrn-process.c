@@ -307,6 +307,45 @@ test_start_stop (Fixture       *f,
   g_assert_cmpuint (f->exited_count, ==, 1);
 }
 
+/* Several VMs starting at once share one directory monitor; each wait
+ * learns of its own socket only. */
+static void
+test_concurrent (Fixture       *f,
+                 gconstpointer  data)
+{
+  enum { N = 6 };
+  AcrnProcess *processes[N];
+  GAsyncResult *results[N] = { NULL };
+  g_autoptr(GError) error = NULL;
+
+  g_setenv ("FAKE_ACRN_SLOW_MS", "100", TRUE);
+  for (guint i = 0; i < N; i++)
+    {
+      g_auto(GStrv) argv = NULL;
+      g_autofree char *name = g_strdup_printf ("vm-par%u", i);
+
+      argv = dm_argv (f, name);
+      processes[i] = acrn_process_spawn ((const char * const *) argv, "test-vm", NULL, NULL, &error);
+      g_assert_no_error (error);
+      acrn_process_wait_running_async (processes[i], f->mngr_dir, name, 10000, NULL,
+                                       store_result, &results[i]);
+    }
+  for (guint i = 0; i < N; i++)
+    {
+      wait_for (NULL, &results[i]);
+      g_assert_true (acrn_process_wait_running_finish (processes[i], results[i], &error));
+      g_assert_no_error (error);
+      g_clear_object (&results[i]);
+    }
+  for (guint i = 0; i < N; i++)
+    {
+      g_assert_true (stop (processes[i], TRUE, 10000, NULL, &error));
+      g_assert_no_error (error);
+      assert_reaped (acrn_process_get_pid (processes[i]));
+      release (&processes[i]);
+    }
+}
+
 static void
 test_exit_at_once (Fixture       *f,
                    gconstpointer  data)
@@ -749,6 +788,7 @@ main (int   argc,
   }
 
   ADD ("start-stop", test_start_stop);
+  ADD ("concurrent", test_concurrent);
   ADD ("exit-at-once", test_exit_at_once);
   ADD ("no-socket-timeout", test_no_socket_timeout);
   ADD ("slow-start", test_slow_start);
