@@ -1028,6 +1028,16 @@ on_crash (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Under AddressSanitizer, let the planned SIGSEGV of FAKE_ACRN_CRASH_MS kill
+ * the fake the way a crash kills the real (uninstrumented) acrn-dm, instead
+ * of ASan catching it and exiting with its own report. */
+const char *__asan_default_options (void);
+const char *
+__asan_default_options (void)
+{
+  return "handle_segv=0";
+}
+
 static gboolean
 on_lifetime_over (gpointer user_data)
 {
