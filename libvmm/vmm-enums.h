@@ -57,7 +57,7 @@ typedef enum {
  * @VMM_CAPABILITIES_THREAD_IDS: vCPU thread ids can be queried
  * @VMM_CAPABILITIES_REATTACH: state can be saved and loaded by another process
  * @VMM_CAPABILITIES_MULTI_QUEUE: multi-queue network devices
- * @VMM_CAPABILITIES_FS_SHARING: a shared file system (virtio-fs, 9p)
+ * @VMM_CAPABILITIES_FS_SHARING: a shared filesystem (virtio-fs, 9p)
  * @VMM_CAPABILITIES_VSOCK_HOTPLUG: vsock devices can be added to and removed
  *   from a running VM
  * @VMM_CAPABILITIES_PCI_HOTPLUG: host PCI devices can be passed to and taken
