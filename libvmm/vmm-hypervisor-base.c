@@ -183,7 +183,7 @@ vmm_hypervisor_base_set_state (VmmHypervisorBase *self,
                                VmmVmState         state)
 {
   VmmHypervisorBasePrivate *priv = vmm_hypervisor_base_get_instance_private (self);
-  VmmVmState old_state;
+  Transition *t;
   gboolean in_owner_thread;
 
   g_return_if_fail (VMM_IS_HYPERVISOR_BASE (self));
@@ -191,22 +191,24 @@ vmm_hypervisor_base_set_state (VmmHypervisorBase *self,
   in_owner_thread = g_thread_self () == priv->thread;
 
   g_mutex_lock (&priv->lock);
-  old_state = priv->state;
-  if (old_state == state)
+  if (priv->state == state)
     {
       g_mutex_unlock (&priv->lock);
       return;
     }
+
+  /* Every transition goes through the queue, in the order the state
+   * changed, also in the owner thread: emitting it directly would put it
+   * after one that another thread queues between this unlock and the
+   * emission, and announce a broken chain. */
+  t = g_new0 (Transition, 1);
+  t->old_state = priv->state;
+  t->new_state = state;
   priv->state = state;
+  g_queue_push_tail (&priv->pending, t);
 
   if (!in_owner_thread)
     {
-      Transition *t = g_new0 (Transition, 1);
-
-      t->old_state = old_state;
-      t->new_state = state;
-      g_queue_push_tail (&priv->pending, t);
-
       if (priv->dispatch == NULL)
         {
           priv->dispatch = g_idle_source_new ();
@@ -221,9 +223,8 @@ vmm_hypervisor_base_set_state (VmmHypervisorBase *self,
     }
   g_mutex_unlock (&priv->lock);
 
-  /* Transitions queued from other threads come first. */
+  /* This one, after those queued before it (from other threads). */
   flush_pending (self);
-  emit_transition (self, old_state, state);
 }
 
 /**

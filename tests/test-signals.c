@@ -656,6 +656,62 @@ test_crash_from_other_thread (Fixture       *f,
   assert_nothing (f);
 }
 
+/* Transitions made at the same time by the creating thread and another
+ * one: however they interleave, what is announced is one unbroken chain
+ * (each transition starts where the previous one ended) that ends in the
+ * current state. The two threads call the base class directly, as a
+ * backend's process watcher and its caller would. */
+
+#define RACE_ROUNDS 20000
+
+static gpointer
+race_thread (gpointer data)
+{
+  VmmHypervisorBase *base = data;
+
+  for (guint i = 0; i < RACE_ROUNDS; i++)
+    vmm_hypervisor_base_set_state (base, (i % 2) ? VMM_VM_STATE_STOPPING : VMM_VM_STATE_CRASHED);
+  return NULL;
+}
+
+static void
+test_concurrent_transitions (Fixture       *f,
+                             gconstpointer  data)
+{
+  VmmHypervisorBase *base = VMM_HYPERVISOR_BASE (f->stub);
+  GThread *thread;
+  guint n;
+
+  thread = g_thread_new ("vmm-racer", race_thread, base);
+  for (guint i = 0; i < RACE_ROUNDS; i++)
+    vmm_hypervisor_base_set_state (base, (i % 2) ? VMM_VM_STATE_RUNNING : VMM_VM_STATE_PAUSED);
+  g_thread_join (thread);
+  while (g_main_context_iteration (f->context, FALSE))
+    ;
+
+  n = f->transitions->len / 2;
+  g_assert_cmpuint (n, >, 0);
+  g_assert_cmpuint (f->n_notify, ==, n);
+  g_assert_cmpint (g_array_index (f->transitions, VmmVmState, 0), ==, VMM_VM_STATE_NOT_CREATED);
+  for (guint i = 0; i < n; i++)
+    {
+      VmmVmState from = g_array_index (f->transitions, VmmVmState, 2 * i);
+      VmmVmState to = g_array_index (f->transitions, VmmVmState, 2 * i + 1);
+
+      g_assert_cmpint (from, !=, to);
+      if (i + 1 < n && to != g_array_index (f->transitions, VmmVmState, 2 * i + 2))
+        g_error ("transition %u ends in %s, but transition %u starts from %s", i,
+                 vmm_vm_state_to_string (to), i + 1,
+                 vmm_vm_state_to_string (g_array_index (f->transitions, VmmVmState, 2 * i + 2)));
+    }
+  g_assert_cmpint (g_array_index (f->transitions, VmmVmState, 2 * n - 1), ==,
+                   vmm_hypervisor_get_state (f->hv));
+
+  g_array_set_size (f->transitions, 0);
+  g_array_set_size (f->notified, 0);
+  f->n_notify = 0;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -678,6 +734,7 @@ main (int   argc,
   ADD ("other-thread/sync", test_other_thread, GINT_TO_POINTER (FALSE));
   ADD ("other-thread/async", test_other_thread, GINT_TO_POINTER (TRUE));
   ADD ("other-thread/crash", test_crash_from_other_thread, NULL);
+  ADD ("other-thread/concurrent", test_concurrent_transitions, NULL);
 
   return g_test_run ();
 }
