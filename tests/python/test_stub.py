@@ -5,6 +5,7 @@ Run by `meson test` with /usr/bin/python3 (Debian's, which has gi); the test
 environment puts the build tree's typelib, library and stub plugin first.
 """
 import os
+import threading
 import unittest
 
 import gi
@@ -65,6 +66,10 @@ class StubFromPython(unittest.TestCase):
 
         disk = Vmm.BlockDevice.new("/tmp/py-disk.img", True)
         self.assertTrue(self.run_async(self.hv.hotplug_add_device_async, disk))
+        plugged = self.hv.props.plugged_devices
+        self.assertEqual(plugged.get_n_items(), 1)
+        self.assertEqual(plugged.get_item(0).props.path, "/tmp/py-disk.img")
+        self.assertIn("/tmp/py-disk.img", self.hv.props.block_slots)
 
         self.assertTrue(self.run_async(self.hv.stop_vm_async, Vmm.StopFlags.NONE))
         self.assertTrue(self.run_async(self.hv.cleanup_async))
@@ -76,6 +81,52 @@ class StubFromPython(unittest.TestCase):
             (S.STOPPING, S.STOPPED),
             (S.STOPPED, S.NOT_CREATED),
         ])
+
+    def loop_until_quit(self):
+        timeout = GLib.timeout_add_seconds(20, self.loop.quit)
+        self.loop.run()
+        GLib.source_remove(timeout)
+
+    def test_state_changed_through_main_loop(self):
+        """A start that completes later and a crash seen in another thread
+        are announced by the main loop, in this thread."""
+        S = Vmm.VmState
+        main_thread = threading.get_ident()
+        self.assertTrue(self.run_async(self.hv.create_vm_async, self.config))
+        seen = []
+
+        def on_change(hv, old, new):
+            seen.append((old, new, GLib.main_depth(), threading.get_ident()))
+            if new in (S.RUNNING, S.CRASHED):
+                self.loop.quit()
+
+        self.hv.connect("state-changed", on_change)
+        self.hv.props.start_delay_ms = 20
+        started = []
+        self.hv.start_vm_async(None, lambda hv, res: started.append(hv.start_vm_finish(res)))
+        # STARTING at once; RUNNING only from the loop (the handler quits it).
+        self.assertEqual(seen, [(S.CREATED, S.STARTING, 0, main_thread)])
+        self.loop_until_quit()
+        self.assertEqual(len(seen), 2)
+        self.assertEqual(seen[1][:2], (S.STARTING, S.RUNNING))
+        self.assertGreaterEqual(seen[1][2], 1, "RUNNING was not announced from the main loop")
+        while not started:
+            GLib.MainContext.default().iteration(True)
+        self.assertEqual(started, [True])
+
+        crasher = threading.Thread(target=lambda: self.hv.emit("simulate-crash", 9))
+        crasher.start()
+        crasher.join()
+        # The state changed in the other thread; the signal waits for the loop.
+        self.assertEqual(self.hv.get_state(), S.CRASHED)
+        self.assertEqual(len(seen), 2)
+        self.loop_until_quit()
+        self.assertEqual(len(seen), 3)
+        self.assertEqual(seen[2][:2], (S.RUNNING, S.CRASHED))
+        self.assertGreaterEqual(seen[2][2], 1)
+        self.assertEqual(seen[2][3], main_thread)
+        self.assertEqual(self.hv.get_exit_status(), 9)
+        self.assertTrue(self.run_async(self.hv.cleanup_async))
 
     def test_scripted_failure_is_a_gerror(self):
         self.assertTrue(self.run_async(self.hv.create_vm_async, self.config))
