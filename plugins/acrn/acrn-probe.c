@@ -223,7 +223,7 @@ check_executable (const char *what,
 
   g_debug ("%s %s: %s", what, path, reason);
   problems_add (problems, VMM_ERROR_HOST_UNSUPPORTED,
-                "%s not found or not executable: %s", what, path);
+                "%s not found or not executable: %s (%s)", what, path, reason);
 }
 
 /**
@@ -239,7 +239,8 @@ check_executable (const char *what,
  * exists, and both programs are regular files this process may execute.
  *
  * Every missing piece is named in one %VMM_ERROR_HOST_UNSUPPORTED error,
- * not only the first.
+ * not only the first, each with its reason (a program that does not
+ * exist, is not a regular file, or may not be executed).
  *
  * Returns: %TRUE if the host has everything
  */

@@ -297,7 +297,8 @@ test_host_dm_not_executable (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *dm = make_file (f, "acrn-dm-noexec", 0644);
-  g_autofree char *expected = g_strdup_printf ("acrn-dm not found or not executable: %s", dm);
+  g_autofree char *expected = g_strdup_printf ("acrn-dm not found or not executable: %s (%s)",
+                                               dm, g_strerror (EACCES));
 
   add_hsm (f);
   g_assert_false (acrn_probe_host (dm, f->ctl_path, &error));
@@ -313,7 +314,8 @@ test_host_ctl_missing (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *ctl = g_build_filename (f->tmpdir, "no-such-acrnctl", NULL);
-  g_autofree char *expected = g_strdup_printf ("acrnctl not found or not executable: %s", ctl);
+  g_autofree char *expected = g_strdup_printf ("acrnctl not found or not executable: %s "
+                                               "(does not exist)", ctl);
 
   add_hsm (f);
   g_assert_false (acrn_probe_host (f->dm_path, ctl, &error));
@@ -333,7 +335,8 @@ test_host_directory_is_not_a_program (Fixture       *f,
   add_hsm (f);
   g_assert_false (acrn_probe_host (f->tmpdir, f->ctl_path, &error));
   g_assert_error (error, VMM_ERROR, VMM_ERROR_HOST_UNSUPPORTED);
-  expected = g_strdup_printf ("acrn-dm not found or not executable: %s", f->tmpdir);
+  expected = g_strdup_printf ("acrn-dm not found or not executable: %s "
+                              "(is not a regular file)", f->tmpdir);
   assert_contains (error->message, expected);
 }
 
@@ -355,7 +358,8 @@ test_host_symlinks (Fixture       *f,
 
   g_assert_false (acrn_probe_host (good, dangling, &error));
   g_assert_error (error, VMM_ERROR, VMM_ERROR_HOST_UNSUPPORTED);
-  expected = g_strdup_printf ("acrnctl not found or not executable: %s", dangling);
+  expected = g_strdup_printf ("acrnctl not found or not executable: %s (does not exist)",
+                              dangling);
   assert_contains (error->message, expected);
   assert_lacks (error->message, "acrn-dm");
 }
@@ -367,8 +371,10 @@ test_host_everything_missing (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *dm = make_file (f, "dm-noexec", 0600);
   g_autofree char *ctl = g_build_filename (f->tmpdir, "missing-ctl", NULL);
-  g_autofree char *expected_dm = g_strdup_printf ("acrn-dm not found or not executable: %s", dm);
-  g_autofree char *expected_ctl = g_strdup_printf ("acrnctl not found or not executable: %s", ctl);
+  g_autofree char *expected_dm = g_strdup_printf ("acrn-dm not found or not executable: %s (%s)",
+                                                  dm, g_strerror (EACCES));
+  g_autofree char *expected_ctl = g_strdup_printf ("acrnctl not found or not executable: %s "
+                                                   "(does not exist)", ctl);
 
   g_assert_false (acrn_probe_host (dm, ctl, &error));
   g_assert_error (error, VMM_ERROR, VMM_ERROR_HOST_UNSUPPORTED);
