@@ -1356,6 +1356,11 @@ edit_release (AcrnRegistry  *self,
  * Frees every CPU and CID of @vm_id, whoever owns them. Releasing a VM
  * that holds nothing succeeds.
  *
+ * When there is no registry file yet, nothing is held and nothing is
+ * touched on disk: neither the store directory nor the lock file is
+ * created, so that a VM whose creation failed before it allocated
+ * anything leaves nothing behind.
+ *
  * Returns: %TRUE, or %FALSE with %VMM_ERROR_IO for registry file problems
  */
 gboolean
@@ -1363,9 +1368,20 @@ acrn_registry_release (AcrnRegistry  *self,
                        const char    *vm_id,
                        GError       **error)
 {
+  GStatBuf st;
+
   g_return_val_if_fail (ACRN_IS_REGISTRY (self), FALSE);
   g_return_val_if_fail (vm_id != NULL && vm_id[0] != '\0', FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* A missing file is an empty registry: @vm_id holds nothing. */
+  if (g_stat (self->path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR))
+    {
+      registry_log (G_LOG_LEVEL_DEBUG, vm_id,
+                    "VM '%s' holds nothing: there is no registry %s",
+                    vm_id, self->path);
+      return TRUE;
+    }
 
   return registry_transact (self, edit_release, (gpointer) vm_id, error);
 }

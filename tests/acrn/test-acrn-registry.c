@@ -743,8 +743,10 @@ test_release (Fixture       *f,
   g_autoptr(GPtrArray) entries = NULL;
   g_autoptr(GError) error = NULL;
 
-  /* Releasing an unknown VM, even before the file exists, is fine. */
+  /* Releasing an unknown VM, even before the file exists, is fine, and
+   * creates nothing: neither the store dir nor the lock file. */
   release (f->reg, "ghost");
+  g_assert_false (g_file_test (f->store_dir, G_FILE_TEST_EXISTS));
 
   a = alloc_cpus (f->reg, "a", 2, allowed, FALSE);
   g_assert_cmpuint (alloc_cid (f->reg, "a", 0), ==, 3);
