@@ -597,6 +597,30 @@ check_resources (VmmHypervisorConfig  *config,
   return TRUE;
 }
 
+/* A path for -k, -r or --ovmf: @rules, and shorter than acrn-dm's limit. */
+static gboolean
+check_boot_path (const char  *key,
+                 const char  *path,
+                 ValueRules   rules,
+                 GError     **error)
+{
+  g_autofree char *shown = NULL;
+
+  if (!check_key (key, path, rules, error))
+    return FALSE;
+
+  if (strlen (path) >= ACRN_BOOT_PATH_MAX)
+    {
+      shown = printable (path);
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
+                   "key '%s' is %zu bytes long; acrn-dm takes a path of at most "
+                   "%d ('%s')", key, strlen (path), ACRN_BOOT_PATH_MAX - 1, shown);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static gboolean
 check_boot (VmmHypervisorConfig  *config,
             GError              **error)
@@ -625,11 +649,11 @@ check_boot (VmmHypervisorConfig  *config,
       return FALSE;
     }
 
-  if (!is_unset (kernel) && !check_key ("kernel", kernel, RULES_FILE_PATH, error))
+  if (!is_unset (kernel) && !check_boot_path ("kernel", kernel, RULES_FILE_PATH, error))
     return FALSE;
   /* --ovmf takes [w,]PATH: a ',' would change its meaning */
   if (!is_unset (firmware) &&
-      !check_key ("firmware", firmware, RULES_FILE_PATH | RULE_NO_COMMA, error))
+      !check_boot_path ("firmware", firmware, RULES_FILE_PATH | RULE_NO_COMMA, error))
     return FALSE;
 
   if (!is_unset (initrd))
@@ -641,7 +665,7 @@ check_boot (VmmHypervisorConfig  *config,
                        "loads an initrd (-r) with a kernel (-k)");
           return FALSE;
         }
-      if (!check_key ("initrd", initrd, RULES_FILE_PATH, error))
+      if (!check_boot_path ("initrd", initrd, RULES_FILE_PATH, error))
         return FALSE;
     }
 

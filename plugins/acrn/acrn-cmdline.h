@@ -27,6 +27,9 @@ G_BEGIN_DECLS
 #define ACRN_SOCKET_PATH_MAX      107
 /* acrn-dm's -B takes less than this many bytes */
 #define ACRN_KERNEL_PARAMS_MAX    2048
+/* acrn-dm's -k, -r and --ovmf take a path of less than this many bytes
+ * (a longer one makes it exit 1 without a word) */
+#define ACRN_BOOT_PATH_MAX        1024
 #define ACRN_MEMORY_MIB_MIN       128
 
 /**

@@ -1246,6 +1246,40 @@ bad_kernel_dir (Fixture *f, VmmHypervisorConfig *c)
   set_str (f, c, "kernel", "@T@/s");
 }
 
+/* "/kkk...": @length bytes, one more than acrn-dm takes for -k/-r/--ovmf */
+static char *
+long_boot_path (gsize length)
+{
+  char *path = g_strnfill (length, 'k');
+
+  path[0] = '/';
+  return path;
+}
+
+static void
+bad_kernel_long (Fixture *f, VmmHypervisorConfig *c)
+{
+  g_autofree char *path = long_boot_path (ACRN_BOOT_PATH_MAX);
+
+  g_object_set (c, "kernel", path, NULL);
+}
+
+static void
+bad_initrd_long (Fixture *f, VmmHypervisorConfig *c)
+{
+  g_autofree char *path = long_boot_path (ACRN_BOOT_PATH_MAX);
+
+  g_object_set (c, "initrd", path, NULL);
+}
+
+static void
+bad_firmware_long (Fixture *f, VmmHypervisorConfig *c)
+{
+  g_autofree char *path = long_boot_path (ACRN_BOOT_PATH_MAX);
+
+  g_object_set (c, "kernel", NULL, "firmware", path, NULL);
+}
+
 #define CONFIG VMM_ERROR_INVALID_CONFIG
 #define ARG VMM_ERROR_INVALID_ARGUMENT
 
@@ -1282,6 +1316,13 @@ static const BadCase bad_cases[] = {
   { "image-relative", NULL, "image", "rootfs.img", 0, CONFIG, { "key 'image'", "absolute" } },
   { "hypervisor-path-control", NULL, "hypervisor-path", "/usr/bin/acrn-dm\n", 0, CONFIG,
     { "key 'hypervisor-path'", "control" } },
+  /* acrn-dm exits 1 without a word for a -k/-r/--ovmf path of 1024 bytes */
+  { "kernel-path-1024", bad_kernel_long, NULL, NULL, 0, CONFIG,
+    { "key 'kernel'", "1024 bytes", "at most 1023" } },
+  { "initrd-path-1024", bad_initrd_long, NULL, NULL, 0, CONFIG,
+    { "key 'initrd'", "1024 bytes", "at most 1023" } },
+  { "firmware-path-1024", bad_firmware_long, NULL, NULL, 0, CONFIG,
+    { "key 'firmware'", "1024 bytes", "at most 1023" } },
   /* kernel params */
   { "params-too-long", bad_params_long, NULL, NULL, 0, CONFIG, { "key 'kernel-params'", "2047" } },
   { "params-empty", bad_params_empty, NULL, NULL, 0, CONFIG,
@@ -1552,6 +1593,27 @@ test_out_of_range (void)
     }
 }
 
+/* The longest -k/-r/--ovmf path acrn-dm takes goes through as is. */
+static void
+test_boot_path_limit (void)
+{
+  g_autoptr(VmmHypervisorConfig) config = vmm_hypervisor_config_new ("demo");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kernel = long_boot_path (ACRN_BOOT_PATH_MAX - 1);
+  g_autofree char *initrd = long_boot_path (ACRN_BOOT_PATH_MAX - 1);
+  g_auto(GStrv) argv = NULL;
+  const guint lapic[] = { 0 };
+
+  initrd[1] = 'r';
+  g_object_set (config, "kernel", kernel, "initrd", initrd, "store-dir", "/run/libvmm",
+                "block-pool-size", 0, NULL);
+  argv = acrn_cmdline_build (config, NULL, lapic, 1, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (argv);
+  g_assert_true (g_strv_contains ((const char * const *) argv, kernel));
+  g_assert_true (g_strv_contains ((const char * const *) argv, initrd));
+}
+
 /* ---- devices checked alone, disk paths for hotplug ----------------- */
 
 static void
@@ -1744,6 +1806,7 @@ main (int   argc,
   g_test_add ("/acrn/cmdline/bad/kernel-unreadable", Fixture, NULL, fixture_setup,
               test_unreadable_kernel, fixture_teardown);
   g_test_add_func ("/acrn/cmdline/bad/out-of-range", test_out_of_range);
+  g_test_add_func ("/acrn/cmdline/boot-path-limit", test_boot_path_limit);
   g_test_add_func ("/acrn/cmdline/check-device", test_check_device_alone);
   g_test_add_func ("/acrn/cmdline/check-disk-path", test_check_disk_path);
   g_test_add_func ("/acrn/cmdline/console-path", test_console_path);

@@ -657,6 +657,11 @@ test_dm_parse_errors (Fixture       *fx,
   g_autofree char *p100 = g_strnfill (100, 'p');
   g_autofree char *long_path = g_strdup_printf ("%s/%s", fx->tmpdir, p100);
   g_autofree char *case_long_sock = g_strdup_printf ("-s|3,virtio-console,@socket:c=%s|vm1", long_path);
+  /* acrn-dm's STR_LEN: a -k/-r/--ovmf path of 1024 bytes or more */
+  g_autofree char *k1023 = g_strnfill (1023, 'k');
+  g_autofree char *case_long_k = g_strdup_printf ("-k|/%s|vm1", k1023);
+  g_autofree char *case_long_r = g_strdup_printf ("-r|/%s|vm1", k1023);
+  g_autofree char *case_long_ovmf = g_strdup_printf ("--ovmf|/%s|vm1", k1023);
   const ParseCase cases[] = {
     /* -m */
     { "-m|2048|vm1", 64, "acrn-dm: invalid memsize '2048'", NULL },
@@ -687,6 +692,9 @@ test_dm_parse_errors (Fixture       *fx,
     { case_empty_k, 10, "SW_LOAD ERR: file is empty", NULL },
     { "-r|/nonexistent/initrd|vm1", 11, "SW_LOAD: check_image failed for '/nonexistent/initrd'", NULL },
     { case_long_b, 1, "at most 2047", NULL },
+    { case_long_k, 1, NULL, NULL },    /* too long: exit 1, not a word (as acrn-dm) */
+    { case_long_r, 1, NULL, NULL },
+    { case_long_ovmf, 64, "invalid ovmf param", NULL },
     { case_ok_b, 0, NULL, NULL },
     /* removed and unknown options: usage, exit 1 */
     { "-c|2|vm1", 1, "acrn-dm: invalid option -- 'c'", NULL },
