@@ -747,6 +747,83 @@ test_env_plugin_path_unset (Fixture       *fixture,
   g_assert_cmpstr (search_path[0], ==, VMM_PLUGINDIR);
 }
 
+/* Runs @helper (test-plugin-path-helper) with VMM_PLUGIN_PATH=@env_dir;
+ * returns whether it ran in secure-execution mode and its search path. */
+static gboolean
+run_path_helper (const char   *helper,
+                 const char   *env_dir,
+                 GStrv        *out_path)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "VMM_PLUGIN_PATH", env_dir, TRUE);
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autofree char *out = NULL;
+  const char *argv[] = { helper, NULL };
+  int status;
+  gboolean secure;
+
+  g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_DEFAULT, NULL, NULL,
+                &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_true (g_str_has_prefix (lines[0], "secure="));
+  secure = !g_str_equal (lines[0], "secure=0");
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      if (lines[i][0] != '\0')
+        g_strv_builder_add (builder, lines[i]);
+    }
+  *out_path = g_strv_builder_end (builder);
+
+  return secure;
+}
+
+/* A setgid (or setuid, or file-capability) program ignores VMM_PLUGIN_PATH:
+ * its environment comes from a less privileged caller. The test makes a
+ * setgid copy of the helper, so it needs root (and a file system that
+ * honours setgid bits); it checks first that the plain helper does use
+ * the variable.
+ */
+static void
+test_env_plugin_path_setgid (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *env_dir = g_build_filename (fixture->tmpdir, "from-env", NULL);
+  g_autofree char *copy = g_build_filename (fixture->tmpdir, "helper", NULL);
+  g_auto(GStrv) path = NULL;
+  g_auto(GStrv) secure_path = NULL;
+  const char * const expected[] = { VMM_PLUGINDIR, NULL };
+
+  /* Not privileged: the variable comes first. */
+  g_assert_false (run_path_helper (TEST_PLUGIN_PATH_HELPER, env_dir, &path));
+  g_assert_cmpuint (g_strv_length (path), ==, 2);
+  g_assert_cmpstr (path[0], ==, env_dir);
+  g_assert_cmpstr (path[1], ==, VMM_PLUGINDIR);
+
+  if (getuid () != 0)
+    {
+      g_test_skip ("making a setgid program of another group needs root");
+      return;
+    }
+
+  copy_file (TEST_PLUGIN_PATH_HELPER, copy);
+  /* the group of nobody: any group other than ours makes it privileged */
+  g_assert_cmpint (chown (copy, 0, 65534), ==, 0);
+  g_assert_cmpint (g_chmod (copy, 02755), ==, 0);
+
+  if (!run_path_helper (copy, env_dir, &secure_path))
+    {
+      g_test_skip ("the setgid copy did not run in secure-execution mode "
+                   "(is the temporary directory mounted nosuid?)");
+      return;
+    }
+  g_assert_true (g_strv_equal ((const char * const *) secure_path, expected));
+}
+
 static void
 test_env_hypervisor (Fixture       *fixture,
                      gconstpointer  data)
@@ -877,6 +954,7 @@ main (int   argc,
   ADD ("/plugin-manager/env/plugin-path", test_env_plugin_path);
   ADD ("/plugin-manager/env/plugin-path-reversed", test_env_plugin_path_reversed);
   ADD ("/plugin-manager/env/plugin-path-unset", test_env_plugin_path_unset);
+  ADD ("/plugin-manager/env/plugin-path-setgid", test_env_plugin_path_setgid);
   ADD ("/plugin-manager/env/hypervisor", test_env_hypervisor);
   ADD ("/plugin-manager/threads", test_threads);
 
