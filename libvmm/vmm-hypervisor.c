@@ -394,6 +394,61 @@ default_is_rate_limiter_builtin (VmmHypervisor *self)
   return FALSE;
 }
 
+/* The asynchronous forms of add_device and generate_socket default to the
+ * synchronous methods, so a backend whose methods do not wait implements
+ * only those. */
+static void
+default_add_device_async (VmmHypervisor       *self,
+                          VmmDevice           *device,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, default_add_device_async);
+  if (g_cancellable_set_error_if_cancelled (cancellable, &error) ||
+      !VMM_HYPERVISOR_GET_IFACE (self)->add_device (self, device, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+default_add_device_finish (VmmHypervisor  *self,
+                           GAsyncResult   *result,
+                           GError        **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+default_generate_socket_async (VmmHypervisor       *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  VmmVsockDevice *device = NULL;
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, default_generate_socket_async);
+  if (g_cancellable_set_error_if_cancelled (cancellable, &error) ||
+      (device = VMM_HYPERVISOR_GET_IFACE (self)->generate_socket (self, &error)) == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, device, g_object_unref);
+}
+
+static VmmVsockDevice *
+default_generate_socket_finish (VmmHypervisor  *self,
+                                GAsyncResult   *result,
+                                GError        **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 vmm_hypervisor_default_init (VmmHypervisorInterface *iface)
 {
@@ -437,6 +492,10 @@ vmm_hypervisor_default_init (VmmHypervisorInterface *iface)
   iface->check_finish = default_check_finish;
   iface->cleanup_async = default_cleanup_async;
   iface->cleanup_finish = default_cleanup_finish;
+  iface->add_device_async = default_add_device_async;
+  iface->add_device_finish = default_add_device_finish;
+  iface->generate_socket_async = default_generate_socket_async;
+  iface->generate_socket_finish = default_generate_socket_finish;
 
   /**
    * VmmHypervisor:state:
@@ -792,6 +851,9 @@ vmm_hypervisor_create_vm (VmmHypervisor        *self,
   gboolean ret;
 
   g_return_val_if_fail (VMM_IS_HYPERVISOR (self), FALSE);
+  g_return_val_if_fail (VMM_IS_HYPERVISOR_CONFIG (config), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   context = sync_begin ();
   vmm_hypervisor_create_vm_async (self, config, cancellable, sync_result_cb, &result);
@@ -887,6 +949,8 @@ vmm_hypervisor_start_vm (VmmHypervisor  *self,
   gboolean ret;
 
   g_return_val_if_fail (VMM_IS_HYPERVISOR (self), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   context = sync_begin ();
   vmm_hypervisor_start_vm_async (self, cancellable, sync_result_cb, &result);
@@ -997,6 +1061,8 @@ vmm_hypervisor_stop_vm (VmmHypervisor  *self,
   gboolean ret;
 
   g_return_val_if_fail (VMM_IS_HYPERVISOR (self), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   context = sync_begin ();
   vmm_hypervisor_stop_vm_async (self, flags, cancellable, sync_result_cb, &result);
@@ -1090,6 +1156,8 @@ vmm_hypervisor_pause_vm (VmmHypervisor  *self,
   gboolean ret;
 
   g_return_val_if_fail (VMM_IS_HYPERVISOR (self), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   context = sync_begin ();
   vmm_hypervisor_pause_vm_async (self, cancellable, sync_result_cb, &result);
@@ -1183,6 +1251,8 @@ vmm_hypervisor_resume_vm (VmmHypervisor  *self,
   gboolean ret;
 
   g_return_val_if_fail (VMM_IS_HYPERVISOR (self), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   context = sync_begin ();
   vmm_hypervisor_resume_vm_async (self, cancellable, sync_result_cb, &result);
@@ -1276,6 +1346,8 @@ vmm_hypervisor_save_vm (VmmHypervisor  *self,
   gboolean ret;
 
   g_return_val_if_fail (VMM_IS_HYPERVISOR (self), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   context = sync_begin ();
   vmm_hypervisor_save_vm_async (self, cancellable, sync_result_cb, &result);
@@ -1378,6 +1450,9 @@ vmm_hypervisor_hotplug_add_device (VmmHypervisor  *self,
   gboolean ret;
 
   g_return_val_if_fail (VMM_IS_HYPERVISOR (self), FALSE);
+  g_return_val_if_fail (VMM_IS_DEVICE (device), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   context = sync_begin ();
   vmm_hypervisor_hotplug_add_device_async (self, device, cancellable, sync_result_cb, &result);
@@ -1477,6 +1552,9 @@ vmm_hypervisor_hotplug_remove_device (VmmHypervisor  *self,
   gboolean ret;
 
   g_return_val_if_fail (VMM_IS_HYPERVISOR (self), FALSE);
+  g_return_val_if_fail (VMM_IS_DEVICE (device), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   context = sync_begin ();
   vmm_hypervisor_hotplug_remove_device_async (self, device, cancellable, sync_result_cb, &result);
@@ -1578,6 +1656,8 @@ vmm_hypervisor_resize_memory (VmmHypervisor  *self,
   gboolean ret;
 
   g_return_val_if_fail (VMM_IS_HYPERVISOR (self), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   context = sync_begin ();
   vmm_hypervisor_resize_memory_async (self, memory_mib, cancellable, sync_result_cb, &result);
@@ -1683,6 +1763,8 @@ vmm_hypervisor_resize_vcpus (VmmHypervisor  *self,
   gboolean ret;
 
   g_return_val_if_fail (VMM_IS_HYPERVISOR (self), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   context = sync_begin ();
   vmm_hypervisor_resize_vcpus_async (self, vcpus, cancellable, sync_result_cb, &result);
@@ -1777,6 +1859,8 @@ vmm_hypervisor_check (VmmHypervisor  *self,
   gboolean ret;
 
   g_return_val_if_fail (VMM_IS_HYPERVISOR (self), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   context = sync_begin ();
   vmm_hypervisor_check_async (self, cancellable, sync_result_cb, &result);
@@ -1873,6 +1957,8 @@ vmm_hypervisor_cleanup (VmmHypervisor  *self,
   gboolean ret;
 
   g_return_val_if_fail (VMM_IS_HYPERVISOR (self), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   context = sync_begin ();
   vmm_hypervisor_cleanup_async (self, cancellable, sync_result_cb, &result);
@@ -1884,14 +1970,78 @@ vmm_hypervisor_cleanup (VmmHypervisor  *self,
 }
 
 /**
+ * vmm_hypervisor_add_device_async:
+ * @self: a #VmmHypervisor
+ * @device: the device to add
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the operation completes
+ * @user_data: (closure): data for @callback
+ *
+ * Adds @device to the VM before it starts (cold plug); it is part of the VM
+ * from the next start. An invalid device is an error naming it, never
+ * skipped. The backend may record the device on disk or reserve host
+ * resources for it.
+ *
+ * Fails with %VMM_ERROR_NOT_SUPPORTED when the backend cannot do it and with
+ * %VMM_ERROR_INVALID_STATE when the VM's state does not allow it. Call
+ * vmm_hypervisor_add_device_finish() from @callback.
+ */
+void
+vmm_hypervisor_add_device_async (VmmHypervisor       *self,
+                                 VmmDevice           *device,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GError *error = NULL;
+
+  g_return_if_fail (VMM_IS_HYPERVISOR (self));
+  g_return_if_fail (VMM_IS_DEVICE (device));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  if (!check_call (self, "add_device", add_device_capability (device),
+                   STATE_BIT (VMM_VM_STATE_CREATED) | STATE_BIT (VMM_VM_STATE_STOPPED),
+                   &error))
+    {
+      g_task_report_error (self, callback, user_data, vmm_hypervisor_add_device_async, error);
+      return;
+    }
+
+  VMM_HYPERVISOR_GET_IFACE (self)->add_device_async (self, device, cancellable, callback, user_data);
+}
+
+/**
+ * vmm_hypervisor_add_device_finish:
+ * @self: a #VmmHypervisor
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Completes vmm_hypervisor_add_device_async().
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+vmm_hypervisor_add_device_finish (VmmHypervisor  *self,
+                                  GAsyncResult   *result,
+                                  GError        **error)
+{
+  g_return_val_if_fail (VMM_IS_HYPERVISOR (self), FALSE);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), FALSE);
+
+  if (g_async_result_is_tagged (result, vmm_hypervisor_add_device_async))
+    return g_task_propagate_boolean (G_TASK (result), error);
+
+  return VMM_HYPERVISOR_GET_IFACE (self)->add_device_finish (self, result, error);
+}
+
+/**
  * vmm_hypervisor_add_device:
  * @self: a #VmmHypervisor
  * @device: the device to add
  * @error: return location for a #GError
  *
- * Adds @device to the VM before it starts (cold plug); it is part of the VM
- * from the next start. An invalid device is an error naming it, never
- * skipped.
+ * The synchronous form of vmm_hypervisor_add_device_async(): it runs the
+ * operation in a private main context and returns when it completes.
  *
  * Returns: %TRUE on success
  */
@@ -1900,16 +2050,21 @@ vmm_hypervisor_add_device (VmmHypervisor  *self,
                            VmmDevice      *device,
                            GError        **error)
 {
+  g_autoptr(GMainContext) context = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  gboolean ret;
+
   g_return_val_if_fail (VMM_IS_HYPERVISOR (self), FALSE);
   g_return_val_if_fail (VMM_IS_DEVICE (device), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_call (self, "add_device", add_device_capability (device),
-                   STATE_BIT (VMM_VM_STATE_CREATED) | STATE_BIT (VMM_VM_STATE_STOPPED),
-                   error))
-    return FALSE;
+  context = sync_begin ();
+  vmm_hypervisor_add_device_async (self, device, NULL, sync_result_cb, &result);
+  sync_wait (context, &result);
+  ret = vmm_hypervisor_add_device_finish (self, result, error);
+  sync_end (context);
 
-  return VMM_HYPERVISOR_GET_IFACE (self)->add_device (self, device, error);
+  return ret;
 }
 
 /**
@@ -2093,12 +2248,73 @@ vmm_hypervisor_load_state (VmmHypervisor  *self,
 }
 
 /**
+ * vmm_hypervisor_generate_socket_async:
+ * @self: a #VmmHypervisor
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the operation completes
+ * @user_data: (closure): data for @callback
+ *
+ * Reserves a vsock address for the VM: a guest CID that no other VM on this
+ * host holds, kept until the VM is cleaned up. Requires
+ * %VMM_CAPABILITIES_VSOCK. The backend may take a host-wide lock and write
+ * the reservation to disk.
+ *
+ * Fails with %VMM_ERROR_NOT_SUPPORTED when the backend cannot do it and with
+ * %VMM_ERROR_INVALID_STATE when the VM's state does not allow it. Call
+ * vmm_hypervisor_generate_socket_finish() from @callback.
+ */
+void
+vmm_hypervisor_generate_socket_async (VmmHypervisor       *self,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  GError *error = NULL;
+
+  g_return_if_fail (VMM_IS_HYPERVISOR (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  if (!check_call (self, "generate_socket", VMM_CAPABILITIES_VSOCK,
+                   ~STATE_BIT (VMM_VM_STATE_NOT_CREATED), &error))
+    {
+      g_task_report_error (self, callback, user_data, vmm_hypervisor_generate_socket_async, error);
+      return;
+    }
+
+  VMM_HYPERVISOR_GET_IFACE (self)->generate_socket_async (self, cancellable, callback, user_data);
+}
+
+/**
+ * vmm_hypervisor_generate_socket_finish:
+ * @self: a #VmmHypervisor
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Completes vmm_hypervisor_generate_socket_async().
+ *
+ * Returns: (transfer full): a new #VmmVsockDevice, or %NULL with @error set
+ */
+VmmVsockDevice *
+vmm_hypervisor_generate_socket_finish (VmmHypervisor  *self,
+                                       GAsyncResult   *result,
+                                       GError        **error)
+{
+  g_return_val_if_fail (VMM_IS_HYPERVISOR (self), NULL);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+
+  if (g_async_result_is_tagged (result, vmm_hypervisor_generate_socket_async))
+    return g_task_propagate_pointer (G_TASK (result), error);
+
+  return VMM_HYPERVISOR_GET_IFACE (self)->generate_socket_finish (self, result, error);
+}
+
+/**
  * vmm_hypervisor_generate_socket:
  * @self: a #VmmHypervisor
  * @error: return location for a #GError
  *
- * Reserves a vsock address for the VM: a guest CID that no other VM on this
- * host holds, kept until the VM stops. Requires %VMM_CAPABILITIES_VSOCK.
+ * The synchronous form of vmm_hypervisor_generate_socket_async(): it runs
+ * the operation in a private main context and returns when it completes.
  *
  * Returns: (transfer full): a new #VmmVsockDevice, or %NULL with @error set
  */
@@ -2106,14 +2322,20 @@ VmmVsockDevice *
 vmm_hypervisor_generate_socket (VmmHypervisor  *self,
                                 GError        **error)
 {
+  g_autoptr(GMainContext) context = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  VmmVsockDevice *ret;
+
   g_return_val_if_fail (VMM_IS_HYPERVISOR (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_call (self, "generate_socket", VMM_CAPABILITIES_VSOCK,
-                   ~STATE_BIT (VMM_VM_STATE_NOT_CREATED), error))
-    return NULL;
+  context = sync_begin ();
+  vmm_hypervisor_generate_socket_async (self, NULL, sync_result_cb, &result);
+  sync_wait (context, &result);
+  ret = vmm_hypervisor_generate_socket_finish (self, result, error);
+  sync_end (context);
 
-  return VMM_HYPERVISOR_GET_IFACE (self)->generate_socket (self, error);
+  return ret;
 }
 
 /**

@@ -51,6 +51,7 @@ G_DECLARE_INTERFACE (VmmHypervisor, vmm_hypervisor, VMM, HYPERVISOR, GObject)
  *   (%VMM_CAPABILITIES_SAVE_VM)
  * @save_vm_finish: completes @save_vm_async
  * @add_device: adds a device to a created or stopped VM, for its next start
+ *   (the synchronous method; see @add_device_async)
  * @hotplug_add_device_async: plugs a device into the running or paused VM
  * @hotplug_add_device_finish: completes @hotplug_add_device_async
  * @hotplug_remove_device_async: unplugs a device from the running or
@@ -88,6 +89,14 @@ G_DECLARE_INTERFACE (VmmHypervisor, vmm_hypervisor, VMM, HYPERVISOR, GObject)
  *   (%VMM_CAPABILITIES_VSOCK)
  * @is_rate_limiter_builtin: tells whether the hypervisor limits I/O rates
  *   itself; the default is %FALSE
+ * @add_device_async: the asynchronous form of @add_device, for backends
+ *   whose add_device waits on the disk or a process; the default runs
+ *   @add_device
+ * @add_device_finish: completes @add_device_async
+ * @generate_socket_async: the asynchronous form of @generate_socket, for
+ *   backends whose generate_socket waits on the disk or a process; the
+ *   default runs @generate_socket
+ * @generate_socket_finish: completes @generate_socket_async
  *
  * The virtual methods of a hypervisor backend. Every method has a default
  * that fails with %VMM_ERROR_NOT_SUPPORTED (or returns "nothing"), so a
@@ -228,8 +237,24 @@ struct _VmmHypervisorInterface
                                        GError              **error);
   gboolean   (*is_rate_limiter_builtin) (VmmHypervisor      *self);
 
+  void       (*add_device_async)      (VmmHypervisor        *self,
+                                       VmmDevice            *device,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+  gboolean   (*add_device_finish)     (VmmHypervisor        *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+  void       (*generate_socket_async) (VmmHypervisor        *self,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+  VmmVsockDevice *(*generate_socket_finish) (VmmHypervisor  *self,
+                                             GAsyncResult   *result,
+                                             GError        **error);
+
   /*< private >*/
-  gpointer padding[16];
+  gpointer padding[12];
 };
 
 VMM_AVAILABLE_IN_ALL
@@ -333,6 +358,16 @@ gboolean  vmm_hypervisor_save_vm           (VmmHypervisor        *self,
                                             GCancellable         *cancellable,
                                             GError              **error);
 
+VMM_AVAILABLE_IN_ALL
+void      vmm_hypervisor_add_device_async  (VmmHypervisor        *self,
+                                            VmmDevice            *device,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+VMM_AVAILABLE_IN_ALL
+gboolean  vmm_hypervisor_add_device_finish (VmmHypervisor        *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
 VMM_AVAILABLE_IN_ALL
 gboolean  vmm_hypervisor_add_device        (VmmHypervisor        *self,
                                             VmmDevice            *device,
@@ -457,6 +492,15 @@ char           *vmm_hypervisor_save_state              (VmmHypervisor  *self,
 VMM_AVAILABLE_IN_ALL
 gboolean        vmm_hypervisor_load_state              (VmmHypervisor  *self,
                                                         const char     *state,
+                                                        GError        **error);
+VMM_AVAILABLE_IN_ALL
+void            vmm_hypervisor_generate_socket_async   (VmmHypervisor        *self,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+VMM_AVAILABLE_IN_ALL
+VmmVsockDevice *vmm_hypervisor_generate_socket_finish  (VmmHypervisor  *self,
+                                                        GAsyncResult   *result,
                                                         GError        **error);
 VMM_AVAILABLE_IN_ALL
 VmmVsockDevice *vmm_hypervisor_generate_socket         (VmmHypervisor  *self,

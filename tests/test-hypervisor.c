@@ -352,8 +352,7 @@ static gboolean
 is_async_op (const char *name)
 {
   static const char * const sync_only[] = {
-    "add_device", "load_state", "get_thread_ids", "save_state", "generate_socket",
-    "get_vm_console", NULL
+    "load_state", "get_thread_ids", "save_state", "get_vm_console", NULL
   };
 
   return !g_strv_contains (sync_only, name);
@@ -371,6 +370,7 @@ call_op (Fixture     *f,
   g_autoptr(VmmBlockDevice) device = vmm_block_device_new (disk, FALSE);
   g_autoptr(GMainContext) context = NULL;
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(VmmVsockDevice) generated = NULL;
   gboolean ok;
 
   if (!use_async || !is_async_op (name))
@@ -441,6 +441,10 @@ call_op (Fixture     *f,
     vmm_hypervisor_resume_vm_async (f->hv, NULL, store_result_cb, &result);
   else if (g_str_equal (name, "save_vm"))
     vmm_hypervisor_save_vm_async (f->hv, NULL, store_result_cb, &result);
+  else if (g_str_equal (name, "add_device"))
+    vmm_hypervisor_add_device_async (f->hv, VMM_DEVICE (device), NULL, store_result_cb, &result);
+  else if (g_str_equal (name, "generate_socket"))
+    vmm_hypervisor_generate_socket_async (f->hv, NULL, store_result_cb, &result);
   else if (g_str_equal (name, "hotplug_add_device"))
     vmm_hypervisor_hotplug_add_device_async (f->hv, VMM_DEVICE (device), NULL, store_result_cb, &result);
   else if (g_str_equal (name, "hotplug_remove_device"))
@@ -470,6 +474,10 @@ call_op (Fixture     *f,
     ok = vmm_hypervisor_resume_vm_finish (f->hv, result, error);
   else if (g_str_equal (name, "save_vm"))
     ok = vmm_hypervisor_save_vm_finish (f->hv, result, error);
+  else if (g_str_equal (name, "add_device"))
+    ok = vmm_hypervisor_add_device_finish (f->hv, result, error);
+  else if (g_str_equal (name, "generate_socket"))
+    ok = (generated = vmm_hypervisor_generate_socket_finish (f->hv, result, error)) != NULL;
   else if (g_str_equal (name, "hotplug_add_device"))
     ok = vmm_hypervisor_hotplug_add_device_finish (f->hv, result, error);
   else if (g_str_equal (name, "hotplug_remove_device"))
@@ -1748,6 +1756,217 @@ test_state_invalid (Fixture       *f,
 }
 
 /* ------------------------------------------------------------------ */
+/* add_device and generate_socket, asynchronously */
+
+static void
+test_cold_ops_async (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(VmmDevice) block = make_device (f, "block", "cold.img");
+  g_autoptr(VmmDevice) other = make_device (f, "block", "other.img");
+  g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(VmmVsockDevice) vsock = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_before;
+
+  bring_to (f, VMM_VM_STATE_CREATED);
+  n_before = vmm_hypervisor_config_get_devices (vmm_hypervisor_get_config (f->hv))->len;
+
+  vmm_hypervisor_add_device_async (f->hv, block, NULL, store_result_cb, &result);
+  wait_for (&result);
+  g_assert_true (vmm_hypervisor_add_device_finish (f->hv, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (vmm_hypervisor_config_get_devices (vmm_hypervisor_get_config (f->hv))->len, ==,
+                    n_before + 1);
+
+  /* Cancelled before it began: nothing is added. */
+  g_cancellable_cancel (cancelled);
+  vmm_hypervisor_add_device_async (f->hv, other, cancelled, store_result_cb, &result);
+  wait_for (&result);
+  g_assert_false (vmm_hypervisor_add_device_finish (f->hv, result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_clear_object (&result);
+  g_assert_cmpuint (vmm_hypervisor_config_get_devices (vmm_hypervisor_get_config (f->hv))->len, ==,
+                    n_before + 1);
+
+  vmm_hypervisor_generate_socket_async (f->hv, NULL, store_result_cb, &result);
+  wait_for (&result);
+  vsock = vmm_hypervisor_generate_socket_finish (f->hv, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (VMM_IS_VSOCK_DEVICE (vsock));
+  g_assert_cmpuint (vmm_vsock_device_get_cid (vsock), >=, VMM_VSOCK_CID_MIN);
+  g_assert_cmpuint (vmm_vsock_device_get_port (vsock), ==, VMM_STUB_VSOCK_PORT);
+  g_clear_object (&result);
+
+  vmm_hypervisor_generate_socket_async (f->hv, cancelled, store_result_cb, &result);
+  wait_for (&result);
+  g_assert_null (vmm_hypervisor_generate_socket_finish (f->hv, result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  g_assert_cmpint (vmm_hypervisor_get_state (f->hv), ==, VMM_VM_STATE_CREATED);
+  g_assert_cmpuint (f->transitions->len, ==, 0);
+}
+
+/* A backend that implements add_device and generate_socket only in their
+ * asynchronous form, completing from an idle source as one that waits on
+ * a lock or the disk would. */
+
+#define TEST_TYPE_ASYNC_BACKEND (test_async_backend_get_type ())
+G_DECLARE_FINAL_TYPE (TestAsyncBackend, test_async_backend, TEST, ASYNC_BACKEND, VmmHypervisorBase)
+
+struct _TestAsyncBackend
+{
+  VmmHypervisorBase parent_instance;
+  guint             n_added;
+};
+
+static void test_async_backend_iface_init (VmmHypervisorInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestAsyncBackend, test_async_backend, VMM_TYPE_HYPERVISOR_BASE,
+                               G_IMPLEMENT_INTERFACE (VMM_TYPE_HYPERVISOR,
+                                                      test_async_backend_iface_init))
+
+static VmmCapabilities
+async_backend_get_capabilities (VmmHypervisor *hv)
+{
+  return VMM_CAPABILITIES_BLOCK_DEVICE | VMM_CAPABILITIES_VSOCK;
+}
+
+static gboolean
+async_backend_add_done (gpointer user_data)
+{
+  GTask *task = user_data;
+
+  TEST_ASYNC_BACKEND (g_task_get_source_object (task))->n_added++;
+  g_task_return_boolean (task, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+async_backend_add_device_async (VmmHypervisor       *hv,
+                                VmmDevice           *device,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (hv, cancellable, callback, user_data);
+  g_autoptr(GSource) idle = g_idle_source_new ();
+
+  g_task_attach_source (task, idle, async_backend_add_done);
+}
+
+static gboolean
+async_backend_add_device_finish (VmmHypervisor  *hv,
+                                 GAsyncResult   *result,
+                                 GError        **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static gboolean
+async_backend_socket_done (gpointer user_data)
+{
+  g_task_return_pointer (user_data, vmm_vsock_device_new (42, 1024), g_object_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+async_backend_generate_socket_async (VmmHypervisor       *hv,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (hv, cancellable, callback, user_data);
+  g_autoptr(GSource) idle = g_idle_source_new ();
+
+  g_task_attach_source (task, idle, async_backend_socket_done);
+}
+
+static VmmVsockDevice *
+async_backend_generate_socket_finish (VmmHypervisor  *hv,
+                                      GAsyncResult   *result,
+                                      GError        **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+test_async_backend_iface_init (VmmHypervisorInterface *iface)
+{
+  iface->get_capabilities = async_backend_get_capabilities;
+  iface->add_device_async = async_backend_add_device_async;
+  iface->add_device_finish = async_backend_add_device_finish;
+  iface->generate_socket_async = async_backend_generate_socket_async;
+  iface->generate_socket_finish = async_backend_generate_socket_finish;
+}
+
+static void
+test_async_backend_class_init (TestAsyncBackendClass *klass)
+{
+}
+
+static void
+test_async_backend_init (TestAsyncBackend *self)
+{
+}
+
+static void
+test_async_only_backend (void)
+{
+  g_autoptr(TestAsyncBackend) backend = g_object_new (TEST_TYPE_ASYNC_BACKEND, NULL);
+  VmmHypervisor *hv = VMM_HYPERVISOR (backend);
+  g_autoptr(VmmBlockDevice) disk = vmm_block_device_new ("/d.img", FALSE);
+  g_autoptr(VmmVsockDevice) vsock = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  vmm_hypervisor_base_set_state (VMM_HYPERVISOR_BASE (backend), VMM_VM_STATE_CREATED);
+
+  /* The synchronous forms run the backend's asynchronous methods. */
+  g_assert_true (vmm_hypervisor_add_device (hv, VMM_DEVICE (disk), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (backend->n_added, ==, 1);
+  vsock = vmm_hypervisor_generate_socket (hv, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vmm_vsock_device_get_cid (vsock), ==, 42);
+
+  /* The asynchronous forms return before the backend is done. */
+  vmm_hypervisor_add_device_async (hv, VMM_DEVICE (disk), NULL, store_result_cb, &result);
+  g_assert_cmpuint (backend->n_added, ==, 1);
+  wait_for (&result);
+  g_assert_true (vmm_hypervisor_add_device_finish (hv, result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (backend->n_added, ==, 2);
+}
+
+/* A programming error in a synchronous call is a critical warning and a
+ * failed call, never a wait for a callback that cannot come. */
+static void
+test_sync_bad_arguments (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_test_expect_message ("Vmm", G_LOG_LEVEL_CRITICAL, "*VMM_IS_HYPERVISOR_CONFIG (config)*");
+  g_assert_false (vmm_hypervisor_create_vm (f->hv, NULL, NULL, &error));
+  g_test_assert_expected_messages ();
+
+  bring_to (f, VMM_VM_STATE_RUNNING);
+  g_test_expect_message ("Vmm", G_LOG_LEVEL_CRITICAL, "*VMM_IS_DEVICE (device)*");
+  g_assert_false (vmm_hypervisor_hotplug_add_device (f->hv, NULL, NULL, &error));
+  g_test_assert_expected_messages ();
+  g_test_expect_message ("Vmm", G_LOG_LEVEL_CRITICAL, "*VMM_IS_DEVICE (device)*");
+  g_assert_false (vmm_hypervisor_hotplug_remove_device (f->hv, NULL, NULL, &error));
+  g_test_assert_expected_messages ();
+
+  g_assert_no_error (error);
+  g_assert_cmpint (vmm_hypervisor_get_state (f->hv), ==, VMM_VM_STATE_RUNNING);
+  g_assert_cmpuint (f->transitions->len, ==, 0);
+}
+
 /* The plugin */
 
 static void
@@ -1804,6 +2023,9 @@ main (int   argc,
   ADD ("resize", test_resize, NULL);
   ADD ("queries", test_queries, NULL);
   ADD ("generate-socket", test_generate_socket, NULL);
+  ADD ("cold-ops/async", test_cold_ops_async, NULL);
+  ADD ("sync/bad-arguments", test_sync_bad_arguments, NULL);
+  g_test_add_func ("/hypervisor/cold-ops/async-only-backend", test_async_only_backend);
   ADD ("state/round-trip", test_state_round_trip, NULL);
   ADD ("state/created", test_state_created, NULL);
   ADD ("state/invalid", test_state_invalid, NULL);
