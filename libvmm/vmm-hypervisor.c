@@ -2255,9 +2255,8 @@ vmm_hypervisor_load_state (VmmHypervisor  *self,
  * @user_data: (closure): data for @callback
  *
  * Reserves a vsock address for the VM: a guest CID that no other VM on this
- * host holds, kept until the VM is cleaned up. Requires
- * %VMM_CAPABILITIES_VSOCK. The backend may take a host-wide lock and write
- * the reservation to disk.
+ * host holds, kept until the VM stops. Requires %VMM_CAPABILITIES_VSOCK.
+ * The backend may take a host-wide lock and write the reservation to disk.
  *
  * Fails with %VMM_ERROR_NOT_SUPPORTED when the backend cannot do it and with
  * %VMM_ERROR_INVALID_STATE when the VM's state does not allow it. Call
