@@ -171,24 +171,17 @@ vmmctl_print_json (JsonNode *node)
   fflush (stdout);
 }
 
-/* The rule of VmmHypervisorConfig:id: 1..64 characters of A-Z a-z 0-9 _ . -
- * starting with a letter or a digit. An id becomes a file name, so this is
- * also what keeps "../x" out of the store dir. */
+/* Whether @id is a valid VmmHypervisorConfig:id (1 to 128 characters of
+ * A-Z a-z 0-9 _ . - starting with a letter or a digit), by the library's
+ * own rule, so that every VM `vmmctl start` accepts can be named later. An
+ * id becomes a file name, so this is also what keeps "../x" out of the
+ * store dir. */
 gboolean
 vmmctl_is_valid_id (const char *id)
 {
-  gsize length = strlen (id);
+  g_autoptr(VmmHypervisorConfig) config = vmm_hypervisor_config_new (id);
 
-  if (length == 0 || length > 64 || !g_ascii_isalnum (id[0]))
-    return FALSE;
-
-  for (const char *p = id; *p != '\0'; p++)
-    {
-      if (!g_ascii_isalnum (*p) && *p != '_' && *p != '.' && *p != '-')
-        return FALSE;
-    }
-
-  return TRUE;
+  return vmm_hypervisor_config_validate (config, NULL);
 }
 
 void

@@ -12,10 +12,12 @@
  */
 #include "config.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -528,6 +530,167 @@ test_usage_help (Fixture       *f,
     }
 }
 
+/* The options a --help output lists, as "-x" and "--long" (NULL when the
+ * option has no short form), in pairs. */
+static GPtrArray *
+help_options (const char *help)
+{
+  g_autoptr(GRegex) regex = g_regex_new ("^  (?:(-[A-Za-z]), )?(--[a-z][a-z-]*)", G_REGEX_MULTILINE, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  GPtrArray *options = g_ptr_array_new_with_free_func (g_free);
+
+  g_regex_match (regex, help, 0, &match);
+  while (g_match_info_matches (match))
+    {
+      g_autofree char *short_name = g_match_info_fetch (match, 1);
+
+      g_ptr_array_add (options, short_name[0] != '\0' ? g_steal_pointer (&short_name) : NULL);
+      g_ptr_array_add (options, g_match_info_fetch (match, 2));
+      g_match_info_next (match, NULL);
+    }
+
+  return options;
+}
+
+/* The options named in @roff (one command's part of the SYNOPSIS), with
+ * the roff escapes removed. */
+static GPtrArray *
+roff_options (const char *roff)
+{
+  g_autoptr(GRegex) dash = g_regex_new ("\\\\-", 0, 0, NULL);
+  g_autoptr(GRegex) regex = g_regex_new ("(?<![A-Za-z-])(--[a-z][a-z-]*|-[A-Za-z])(?![A-Za-z-])", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autofree char *text = g_regex_replace_literal (dash, roff, -1, 0, "-", 0, NULL);
+  GPtrArray *options = g_ptr_array_new_with_free_func (g_free);
+
+  g_regex_match (regex, text, 0, &match);
+  while (g_match_info_matches (match))
+    {
+      g_ptr_array_add (options, g_match_info_fetch (match, 1));
+      g_match_info_next (match, NULL);
+    }
+
+  return options;
+}
+
+static gboolean
+strings_contain (GPtrArray  *array,
+                 const char *string)
+{
+  for (guint i = 0; i < array->len; i++)
+    {
+      if (g_strcmp0 (g_ptr_array_index (array, i), string) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The installed man page documents the commands and options vmmctl really
+ * has, no more and no less: each command's SYNOPSIS names exactly the
+ * options of its --help (by the short or the long name), each command has
+ * an entry under COMMANDS, and every long option is explained. */
+static void
+test_usage_man_page (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *man = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GHashTable) synopsis = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GString) current = NULL;
+  g_autofree char *current_name = NULL;
+  gboolean in_synopsis = FALSE;
+
+  g_file_get_contents (VMMCTL_MAN_PATH, &man, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (strstr (man, "@PLUGINDIR@"));
+  g_assert_nonnull (strstr (man, "\n.SH DESCRIPTION\n"));
+
+  /* Split the SYNOPSIS into one part per command: "" for vmmctl itself. */
+  lines = g_strsplit (man, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (lines[i], ".SH "))
+        {
+          if (in_synopsis)
+            break;
+          in_synopsis = strcmp (lines[i], ".SH SYNOPSIS") == 0;
+          continue;
+        }
+      if (!in_synopsis)
+        continue;
+      if (strcmp (lines[i], ".B vmmctl") == 0 || g_str_has_prefix (lines[i], ".B vmmctl "))
+        {
+          if (current != NULL)
+            g_hash_table_insert (synopsis, g_steal_pointer (&current_name),
+                                 g_string_free (g_steal_pointer (&current), FALSE));
+          current_name = g_strdup (lines[i][9] == ' ' ? lines[i] + 10 : "");
+          current = g_string_new (NULL);
+          continue;
+        }
+      if (current != NULL)
+        g_string_append_printf (current, "%s\n", lines[i]);
+    }
+  g_assert_nonnull (current);
+  g_hash_table_insert (synopsis, g_steal_pointer (&current_name),
+                       g_string_free (g_steal_pointer (&current), FALSE));
+
+  /* the commands of vmmctl --help, and only those, plus vmmctl itself */
+  g_assert_cmpuint (g_hash_table_size (synopsis), ==, g_strv_length ((char **) all_commands) + 1);
+
+  for (int i = -1; i < (int) g_strv_length ((char **) all_commands); i++)
+    {
+      const char *command = i < 0 ? "" : all_commands[i];
+      const char *roff = g_hash_table_lookup (synopsis, command);
+      g_autoptr(Result) help = i < 0 ? vmmctl (f, "--help", NULL) : vmmctl (f, command, "--help", NULL);
+      g_autoptr(GPtrArray) documented = NULL;
+      g_autoptr(GPtrArray) real = NULL;
+
+      if (roff == NULL)
+        g_error ("vmmctl.1 has no SYNOPSIS line for 'vmmctl %s'", command);
+      assert_success (help);
+      documented = roff_options (roff);
+      real = help_options (help->out);
+
+      for (guint j = 0; j < real->len; j += 2)
+        {
+          const char *short_name = g_ptr_array_index (real, j);
+          const char *long_name = g_ptr_array_index (real, j + 1);
+          g_autofree char *escaped = NULL;
+          g_autoptr(GRegex) dash = g_regex_new ("-", 0, 0, NULL);
+
+          /* the subcommands' --help is described once, for all */
+          if (i >= 0 && strcmp (long_name, "--help") == 0)
+            continue;
+          if (!(short_name != NULL && strings_contain (documented, short_name)) &&
+              !strings_contain (documented, long_name))
+            g_error ("the SYNOPSIS of 'vmmctl %s' in vmmctl.1 lacks %s", command, long_name);
+
+          escaped = g_regex_replace_literal (dash, long_name, -1, 0, "\\-", 0, NULL);
+          if (strstr (strstr (man, "\n.SH DESCRIPTION\n"), escaped) == NULL)
+            g_error ("vmmctl.1 never explains %s (of 'vmmctl %s')", long_name, command);
+        }
+
+      for (guint j = 0; j < documented->len; j++)
+        {
+          if (!strings_contain (real, g_ptr_array_index (documented, j)))
+            g_error ("the SYNOPSIS of 'vmmctl %s' in vmmctl.1 has %s, which vmmctl does not",
+                     command, (const char *) g_ptr_array_index (documented, j));
+        }
+
+      if (i >= 0)
+        {
+          g_autoptr(GRegex) entry = NULL;
+          g_autofree char *pattern = g_strdup_printf ("\\.SH COMMANDS\n(.*\n)*\\.BI? %s( |\n)(.*\n)*\\.SH OPTIONS",
+                                                      command);
+
+          entry = g_regex_new (pattern, 0, 0, NULL);
+          if (!g_regex_match (entry, man, 0, NULL))
+            g_error ("vmmctl.1 has no entry for '%s' under COMMANDS", command);
+        }
+    }
+}
+
 static void
 test_usage_version (Fixture       *f,
                     gconstpointer  data)
@@ -568,6 +731,18 @@ test_usage_errors (Fixture       *f,
   result = vmmctl (f, "plugins", "--plugin", "stub", NULL);
   assert_error (result, 2, "plugins:", "--plugin", NULL);
   result_free (result);
+
+  /* every command has its own options, and refuses unknown ones */
+  for (guint i = 0; all_commands[i] != NULL; i++)
+    {
+      g_autofree char *prefix = g_strdup_printf ("vmmctl: %s: ", all_commands[i]);
+
+      result = vmmctl (f, all_commands[i], "--frobnicate", NULL);
+      assert_error (result, 2, "--frobnicate", NULL);
+      g_assert_true (g_str_has_prefix (result->err, prefix));
+      g_assert_cmpstr (result->out, ==, "");
+      result_free (result);
+    }
 
   result = vmmctl (f, "run", NULL);
   assert_error (result, 2, "missing FILE", NULL);
@@ -1012,6 +1187,100 @@ test_run_acrn_second_signal_forces (Fixture       *f,
   assert_acrn_store_clean (f->store);
 }
 
+/* The guest powers off (acrn-dm exits with status 0 on SIGHUP): the VM
+ * ended normally, vmmctl says so, cleans up and exits with 0. */
+static void
+test_run_acrn_power_off (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *config = write_acrn_config (f, "acrn5", "");
+  const char *args[] = { "run", config, NULL };
+  Background *bg;
+  g_autoptr(Result) result = NULL;
+  g_autofree char *states = NULL;
+
+  bg = background_run (f, args);
+  background_wait_for (bg, " -> running");
+  g_assert_cmpint (kill (fake_acrn_dm_pid (f, "sbx-acrn5"), SIGHUP), ==, 0);
+  result = background_finish (bg);
+
+  g_assert_cmpint (result->status, ==, 0);
+  states = transitions (result->out);
+  g_assert_cmpstr (states, ==, "created starting running stopped not-created");
+  g_assert_nonnull (strstr (result->err, "vmmctl: VM 'acrn5' powered off\n"));
+  g_assert_null (strstr (result->err, "crashed"));
+  assert_acrn_store_clean (f->store);
+}
+
+/* examples/acrn.json on the ACRN plugin: its files made to exist (here,
+ * under the test's directory) and its vsock device left out (the host has
+ * no /dev/vhost-vsock), the rest gives the expected acrn-dm command line. */
+static void
+test_examples_acrn_json (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *example = g_build_filename (EXAMPLES_DIR, "acrn.json", NULL);
+  g_autofree char *kernel = write_file (f, "bzImage", "kernel");
+  g_autofree char *image = write_file (f, "rootfs.img", "image");
+  g_autofree char *mngr = g_build_filename (f->tmp, "mngr", NULL);
+  g_autofree char *image_arg = g_strdup_printf ("4,virtio-blk,%s", image);
+  g_autofree char *copy = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Result) result = NULL;
+  g_auto(GStrv) lines = NULL;
+  JsonObject *object;
+  JsonArray *devices;
+  JsonArray *kept;
+  guint n;
+
+  json_parser_load_from_file (parser, example, &error);
+  g_assert_no_error (error);
+  object = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (object, "hypervisor"), ==, "acrn");
+  json_object_set_string_member (object, "kernel", kernel);
+  json_object_set_string_member (object, "image", image);
+  json_object_set_string_member (object, "hypervisor-path", FAKE_ACRN_DM_PATH);
+  json_object_set_string_member (object, "ctl-path", FAKE_ACRNCTL_PATH);
+  json_object_set_string_member (object, "store-dir", f->store);
+  devices = json_object_get_array_member (object, "devices");
+  kept = json_array_new ();
+  for (guint i = 0; i < json_array_get_length (devices); i++)
+    {
+      JsonObject *device = json_array_get_object_element (devices, i);
+
+      if (g_strcmp0 (json_object_get_string_member (device, "type"), "vsock") != 0)
+        json_array_add_element (kept, json_node_copy (json_array_get_element (devices, i)));
+    }
+  g_assert_cmpuint (json_array_get_length (kept), ==, json_array_get_length (devices) - 1);
+  json_object_set_array_member (object, "devices", kept);
+  text = json_to_string (json_parser_get_root (parser), TRUE);
+  copy = write_file (f, "acrn-example.json", text);
+
+  use_plugins (f, ACRN_PLUGIN_DIR);
+  set_env (f, "VMM_ACRN_MNGR_DIR", mngr);
+  set_env (f, "VMM_ACRN_CPUINFO", ACRN_CPUINFO_PATH);
+
+  /* no --plugin: the example's "hypervisor" key chooses acrn */
+  result = vmmctl (f, "cmdline", copy, NULL);
+  assert_success (result);
+  lines = g_strsplit (result->out, "\n", -1);
+  n = g_strv_length (lines);
+  g_assert_cmpuint (n, >, 2);
+  g_assert_cmpstr (lines[0], ==, FAKE_ACRN_DM_PATH);
+  g_assert_true (g_strv_contains ((const char * const *) lines, "1024M"));
+  g_assert_true (g_strv_contains ((const char * const *) lines, kernel));
+  g_assert_true (g_strv_contains ((const char * const *) lines, image_arg));
+  g_assert_true (g_strv_contains ((const char * const *) lines, "5,virtio-blk,nodisk"));
+  g_assert_true (g_strv_contains ((const char * const *) lines, "12,virtio-blk,nodisk"));
+  g_assert_false (g_strv_contains ((const char * const *) lines, "13,virtio-blk,nodisk"));
+  g_assert_true (g_strv_contains ((const char * const *) lines,
+                                  "13,virtio-net,tap=tap0,mac=02:00:00:00:00:01"));
+  g_assert_cmpstr (lines[n - 2], ==, "sbx-acrn-demo");
+  assert_acrn_store_clean (f->store);
+}
+
 static gboolean
 process_is_gone (int pid)
 {
@@ -1068,6 +1337,72 @@ test_detached_acrn (Fixture       *f,
 
   g_assert_true (process_is_gone (pid));
   assert_acrn_store_clean (f->store);
+}
+
+/* acrn-dm died while no vmmctl watched it: list says it is gone, and stop
+ * forgets it (exit 0) instead of failing to re-attach. */
+static void
+test_detached_acrn_gone (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *config = write_acrn_config (f, "acrn6", "");
+  g_autofree char *records = g_build_filename (f->store, ".vmmctl", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *row;
+  Result *result;
+
+  result = vmmctl (f, "start", config, NULL);
+  assert_success (result);
+  result_free (result);
+
+  /* kill it and wait until it has exited: its pidfd becomes readable (or,
+   * under valgrind, which has no pidfd_open, /proc shows it gone) */
+  {
+    int pid = fake_acrn_dm_pid (f, "sbx-acrn6");
+    int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+
+    g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+    if (pidfd >= 0)
+      {
+        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+        g_assert_cmpint (poll (&pfd, 1, 60000), ==, 1);   /* a safety net, not a delay */
+        close (pidfd);
+      }
+    else
+      {
+        gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+        while (!process_is_gone (pid))
+          {
+            g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+            g_usleep (1000);
+          }
+      }
+  }
+
+  f->no_valgrind = TRUE;   /* re-attaching needs pidfd_open */
+  result = vmmctl (f, "list", "-s", f->store, "--json", NULL);
+  assert_success (result);
+  json_parser_load_from_data (parser, result->out, -1, &error);
+  g_assert_no_error (error);
+  row = json_array_get_object_element (json_node_get_array (json_parser_get_root (parser)), 0);
+  g_assert_cmpstr (json_object_get_string_member (row, "id"), ==, "acrn6");
+  g_assert_cmpstr (json_object_get_string_member (row, "state"), ==, "gone");
+  g_assert_nonnull (json_object_get_string_member (row, "error"));
+  result_free (result);
+
+  result = vmmctl (f, "stop", "acrn6", "-s", f->store, NULL);
+  g_assert_cmpint (result->status, ==, 0);
+  g_assert_cmpstr (result->out, ==, "Removed the record of VM 'acrn6'\n");
+  g_assert_true (g_str_has_prefix (result->err, "vmmctl: VM 'acrn6' was no longer running ("));
+  result_free (result);
+  g_assert_false (g_file_test (records, G_FILE_TEST_EXISTS));
+
+  result = vmmctl (f, "status", "acrn6", "-s", f->store, NULL);
+  assert_error (result, 5, "no VM 'acrn6'", NULL);
+  result_free (result);
 }
 #endif
 
@@ -1467,6 +1802,154 @@ test_detached_start_bad_input (Fixture       *f,
   assert_dir_empty (f->store);
 }
 
+/* The commands that take an id read the store dir from --config: a
+ * missing or unreadable file is a configuration error naming it. */
+static void
+test_detached_bad_config (Fixture       *f,
+                          gconstpointer  data)
+{
+  static const char * const commands[][4] = {
+    { "list", NULL }, { "status", "x", NULL }, { "stop", "x", NULL },
+    { "hotplug", "x", "disk", NULL },
+  };
+  g_autofree char *disk = write_file (f, "disk.img", "");
+  g_autofree char *missing = g_build_filename (f->tmp, "missing.json", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      const char *bad[] = { missing, f->store };
+
+      for (guint j = 0; j < G_N_ELEMENTS (bad); j++)
+        {
+          g_autoptr(GPtrArray) args = g_ptr_array_new ();
+          g_autoptr(Result) result = NULL;
+
+          for (guint k = 0; commands[i][k] != NULL; k++)
+            g_ptr_array_add (args, (gpointer) commands[i][k]);
+          if (strcmp (commands[i][0], "hotplug") == 0)
+            g_ptr_array_add (args, disk);
+          g_ptr_array_add (args, "--config");
+          g_ptr_array_add (args, (gpointer) bad[j]);
+          g_ptr_array_add (args, NULL);
+
+          result = vmmctl_argv (f, (const char * const *) args->pdata);
+          if (j == 0)
+            assert_error (result, 4, missing, "No such file", NULL);
+          else
+            assert_error (result, 4, f->store, "cannot read", NULL);
+          g_assert_cmpstr (result->out, ==, "");
+        }
+    }
+
+  /* and cmdline, like run and start, refuses a directory */
+  {
+    g_autoptr(Result) result = vmmctl (f, "cmdline", f->store, NULL);
+
+    assert_error (result, 4, f->store, "cannot read", NULL);
+  }
+
+  assert_dir_empty (f->store);
+}
+
+/* The plugin that started a VM is no longer installed: the commands that
+ * re-attach say so and change nothing; once it is back, all is well. */
+static void
+test_detached_plugin_gone (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *config = write_config (f, "orphan", "");
+  g_autofree char *disk = write_file (f, "disk.img", "");
+  g_autofree char *record = g_build_filename (f->store, ".vmmctl", "orphan.json", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *row;
+  Result *result;
+
+  result = vmmctl (f, "start", config, NULL);
+  assert_success (result);
+  result_free (result);
+  g_assert_true (g_file_get_contents (record, &before, NULL, NULL));
+
+  use_plugins (f, TEST_PLUGINS_GOOD_DIR);
+
+  result = vmmctl (f, "status", "orphan", "-s", f->store, NULL);
+  assert_error (result, 5, "plugin 'stub' (recorded for VM 'orphan') is not installed", NULL);
+  result_free (result);
+
+  result = vmmctl (f, "stop", "orphan", "-s", f->store, NULL);
+  assert_error (result, 5, "plugin 'stub' (recorded for VM 'orphan') is not installed", NULL);
+  result_free (result);
+
+  result = vmmctl (f, "hotplug", "orphan", "disk", disk, "-s", f->store, NULL);
+  assert_error (result, 5, "plugin 'stub' (recorded for VM 'orphan') is not installed", NULL);
+  result_free (result);
+
+  result = vmmctl (f, "list", "-s", f->store, "--json", NULL);
+  assert_success (result);
+  json_parser_load_from_data (parser, result->out, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (json_parser_get_root (parser))), ==, 1);
+  row = json_array_get_object_element (json_node_get_array (json_parser_get_root (parser)), 0);
+  g_assert_cmpstr (json_object_get_string_member (row, "id"), ==, "orphan");
+  g_assert_cmpstr (json_object_get_string_member (row, "state"), ==, "unknown");
+  g_assert_cmpstr (json_object_get_string_member (row, "error"), ==, "plugin 'stub' is not installed");
+  result_free (result);
+
+  /* none of it touched the record */
+  g_assert_true (g_file_get_contents (record, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, before);
+
+  use_plugins (f, STUB_PLUGIN_DIR);
+  result = vmmctl (f, "stop", "orphan", "-s", f->store, NULL);
+  assert_success (result);
+  result_free (result);
+  assert_dir_empty (f->store);
+}
+
+/* Every id the library accepts (up to 128 characters) can be started,
+ * listed, looked at and stopped; a longer one is refused as an id. */
+static void
+test_detached_long_id (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *id = g_strnfill (128, 'v');
+  g_autofree char *too_long = g_strnfill (129, 'v');
+  g_autofree char *config = write_config (f, id, "");
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *rows;
+  Result *result;
+
+  result = vmmctl (f, "start", config, NULL);
+  assert_success (result);
+  result_free (result);
+
+  result = vmmctl (f, "list", "-s", f->store, "--json", NULL);
+  assert_success (result);
+  json_parser_load_from_data (parser, result->out, -1, &error);
+  g_assert_no_error (error);
+  rows = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (rows), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rows, 0), "id"), ==, id);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rows, 0), "state"), ==, "running");
+  result_free (result);
+
+  result = vmmctl (f, "status", id, "-s", f->store, NULL);
+  assert_success (result);
+  result_free (result);
+
+  result = vmmctl (f, "status", too_long, "-s", f->store, NULL);
+  assert_error (result, 2, "is not a valid VM id", NULL);
+  result_free (result);
+
+  result = vmmctl (f, "stop", id, "-s", f->store, NULL);
+  assert_success (result);
+  result_free (result);
+  assert_dir_empty (f->store);
+}
+
 /* A start that fails after the record was reserved and the store dir
  * created leaves nothing behind, not even the directories. */
 static void
@@ -1685,7 +2168,17 @@ test_detached_corrupt_record (Fixture       *f,
 
   result = vmmctl (f, "list", "-s", f->store, "--json", NULL);
   assert_success (result);
-  g_assert_nonnull (strstr (result->out, "\"state\" : \"unreadable\""));
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    JsonObject *row;
+
+    json_parser_load_from_data (parser, result->out, -1, &error);
+    g_assert_no_error (error);
+    row = json_array_get_object_element (json_node_get_array (json_parser_get_root (parser)), 0);
+    g_assert_cmpstr (json_object_get_string_member (row, "id"), ==, "bad");
+    g_assert_cmpstr (json_object_get_string_member (row, "state"), ==, "unreadable");
+    g_assert_nonnull (strstr (json_object_get_string_member (row, "error"), "not a vmmctl record"));
+  }
   result_free (result);
 }
 
@@ -1732,6 +2225,7 @@ main (int    argc,
 
   ADD ("/vmmctl/usage/help", test_usage_help);
   ADD ("/vmmctl/usage/version", test_usage_version);
+  ADD ("/vmmctl/usage/man-page", test_usage_man_page);
   ADD ("/vmmctl/usage/errors", test_usage_errors);
   ADD ("/vmmctl/plugins/stub", test_plugins_stub);
   ADD ("/vmmctl/plugins/json", test_plugins_json);
@@ -1746,7 +2240,10 @@ main (int    argc,
   ADD ("/vmmctl/cmdline/acrn", test_cmdline_acrn);
   ADD ("/vmmctl/run/acrn-crash", test_run_acrn_crash);
   ADD ("/vmmctl/run/acrn-second-signal-forces", test_run_acrn_second_signal_forces);
+  ADD ("/vmmctl/run/acrn-power-off", test_run_acrn_power_off);
+  ADD ("/vmmctl/examples/acrn-json-cmdline", test_examples_acrn_json);
   ADD ("/vmmctl/detached/acrn", test_detached_acrn);
+  ADD ("/vmmctl/detached/acrn-gone", test_detached_acrn_gone);
 #endif
   ADD ("/vmmctl/run/stop-after", test_run_stop_after);
   ADD ("/vmmctl/run/json", test_run_json);
@@ -1762,6 +2259,9 @@ main (int    argc,
   ADD ("/vmmctl/detached/second-start", test_detached_second_start);
   ADD ("/vmmctl/detached/unknown-id", test_detached_unknown_id);
   ADD ("/vmmctl/detached/start-bad-input", test_detached_start_bad_input);
+  ADD ("/vmmctl/detached/bad-config", test_detached_bad_config);
+  ADD ("/vmmctl/detached/plugin-gone", test_detached_plugin_gone);
+  ADD ("/vmmctl/detached/long-id", test_detached_long_id);
   ADD ("/vmmctl/detached/start-fails", test_detached_start_fails);
   ADD ("/vmmctl/detached/store-dir-from-config", test_detached_store_dir_from_config);
   ADD ("/vmmctl/detached/properties-kept", test_detached_properties_kept);
