@@ -7,7 +7,9 @@
 #include "acrn-state.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -547,6 +549,47 @@ acrn_state_get_path (const char *store_dir,
   return g_build_filename (store_dir, vm_id, ACRN_STATE_FILE_NAME, NULL);
 }
 
+/* Creates a temporary file next to @path and writes @data to it. Returns
+ * its name, or %NULL with errno set. */
+static char *
+write_temporary (const char *path,
+                 const char *data,
+                 gsize       length)
+{
+  g_autofree char *tmp = g_strconcat (path, ".XXXXXX", NULL);
+  int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
+  int errsv;
+
+  if (fd < 0)
+    return NULL;
+
+  while (length > 0)
+    {
+      gssize n = write (fd, data, length);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        goto fail;
+      data += n;
+      length -= (gsize) n;
+    }
+  if (close (fd) != 0)
+    {
+      fd = -1;
+      goto fail;
+    }
+  return g_steal_pointer (&tmp);
+
+fail:
+  errsv = errno;
+  if (fd >= 0)
+    close (fd);
+  g_unlink (tmp);
+  errno = errsv;
+  return NULL;
+}
+
 /**
  * acrn_state_save:
  * @state: a state
@@ -557,6 +600,12 @@ acrn_state_get_path (const char *store_dir,
  * a reader sees the old or the new state, never a mix. Creates the
  * directory if needed (mode 0700: the state names host resources).
  *
+ * The file is not flushed to disk (no fsync): it describes an acrn-dm
+ * process, which cannot outlive a reboot, so after a crash of the host the
+ * file is worthless whatever it holds; while the host runs, readers see the
+ * renamed file at once. The store directory is normally on a tmpfs
+ * (`/run/libvmm`) anyway.
+ *
  * Returns: %TRUE on success, else %FALSE with %VMM_ERROR_IO naming @path
  */
 gboolean
@@ -565,30 +614,44 @@ acrn_state_save (const AcrnState  *state,
                  GError          **error)
 {
   g_autofree char *json = NULL;
-  g_autofree char *dir = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autofree char *tmp = NULL;
+  int errsv;
 
   g_return_val_if_fail (state != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  dir = g_path_get_dirname (path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int errsv = errno;
+  json = acrn_state_to_json (state);
 
-      g_set_error (error, VMM_ERROR, VMM_ERROR_IO, "Cannot create %s: %s",
-                   dir, g_strerror (errsv));
+  tmp = write_temporary (path, json, strlen (json));
+  if (tmp == NULL && errno == ENOENT)
+    {
+      /* The VM's directory is made once, by the first save. */
+      g_autofree char *dir = g_path_get_dirname (path);
+
+      if (g_mkdir_with_parents (dir, 0700) != 0)
+        {
+          errsv = errno;
+          g_set_error (error, VMM_ERROR, VMM_ERROR_IO, "Cannot create %s: %s",
+                       dir, g_strerror (errsv));
+          return FALSE;
+        }
+      tmp = write_temporary (path, json, strlen (json));
+    }
+  if (tmp == NULL)
+    {
+      errsv = errno;
+      g_set_error (error, VMM_ERROR, VMM_ERROR_IO, "Cannot write the ACRN state %s: %s",
+                   path, g_strerror (errsv));
       return FALSE;
     }
 
-  json = acrn_state_to_json (state);
-  if (!g_file_set_contents_full (path, json, -1,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_ONLY_EXISTING,
-                                 0600, &local_error))
+  if (g_rename (tmp, path) != 0)
     {
-      g_set_error (error, VMM_ERROR, VMM_ERROR_IO, "Cannot write the ACRN state %s: %s",
-                   path, local_error->message);
+      errsv = errno;
+      g_unlink (tmp);
+      g_set_error (error, VMM_ERROR, VMM_ERROR_IO, "Cannot write the ACRN state %s: "
+                   "cannot rename %s: %s", path, tmp, g_strerror (errsv));
       return FALSE;
     }
   return TRUE;
