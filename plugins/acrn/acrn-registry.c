@@ -25,14 +25,26 @@
  * acrn-dm once it runs (acrn_registry_set_owner_pid()), so that a VM
  * left running keeps its CPUs and CID after its manager exits.
  *
- * Every operation takes the lock, loads the file, drops the entries whose
- * owner is dead, a zombie, or a pid now used by another process (start
- * time differs), applies its change, writes the file if anything changed
- * and closes the lock. The critical section is short and local, so the
- * lock is a blocking flock(); each operation opens its own descriptor, so
- * threads of one process exclude each other too, and an async caller can
- * run any operation in a GTask thread. Registry objects are immutable
- * after construction and thus usable from any thread.
+ * Every operation takes the lock, loads the file, applies its change,
+ * writes the file if anything changed and closes the lock.
+ *
+ * An entry is stale when its owner is dead, a zombie, or its pid is now
+ * used by another process (start time differs). Stale entries are dropped
+ * (reclaimed) where they could change an answer, not on every operation
+ * (that costs a /proc read per entry, i.e. O(n) per operation and O(n^2)
+ * for n VMs): an allocation reclaims before it fails, before it shares a
+ * CPU, and before it keeps CPUs that look shared; an operation on a VM
+ * drops that VM's own stale entry first; listing and looking up report
+ * live entries only. Entries owned by the calling process itself are live
+ * without looking. So a CPU or CID is never refused, nor shared, because
+ * of a dead owner, and a free CPU is preferred to one held by a dead
+ * owner only when no other free CPU is left.
+ *
+ * The critical section is short and local, so the lock is a blocking
+ * flock(); each operation opens its own descriptor, so threads of one
+ * process exclude each other too, and an async caller can run any
+ * operation in a GTask thread. Registry objects are immutable after
+ * construction and thus usable from any thread.
  *
  * A registry file that cannot be parsed or does not follow the format
  * above fails every operation with %VMM_ERROR_IO naming the file. It is
@@ -622,22 +634,32 @@ registry_save (AcrnRegistry  *self,
 }
 
 static int
+registry_open_lock (AcrnRegistry *self)
+{
+  return open (self->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+}
+
+static int
 registry_lock (AcrnRegistry  *self,
                GError       **error)
 {
   g_auto(AcrnFd) fd = -1;
 
-  if (g_mkdir_with_parents (self->store_dir, 0700) != 0)
+  fd = registry_open_lock (self);
+  if (fd < 0 && errno == ENOENT)
     {
-      int saved_errno = errno;
+      /* The store directory is made by the first operation. */
+      if (g_mkdir_with_parents (self->store_dir, 0700) != 0)
+        {
+          int saved_errno = errno;
 
-      g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
-                   "Cannot create the store directory %s: %s",
-                   self->store_dir, g_strerror (saved_errno));
-      return -1;
+          g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
+                       "Cannot create the store directory %s: %s",
+                       self->store_dir, g_strerror (saved_errno));
+          return -1;
+        }
+      fd = registry_open_lock (self);
     }
-
-  fd = open (self->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
   if (fd < 0)
     {
       int saved_errno = errno;
@@ -663,6 +685,52 @@ registry_lock (AcrnRegistry  *self,
   return g_steal_fd (&fd);
 }
 
+/* The calling process: the owner of the entries it allocates with
+ * acrn_registry_new(). Such entries are live by definition, so
+ * reclaiming never reads /proc for them. Recomputed after a fork. */
+static gboolean
+is_this_process (GPid    pid,
+                 guint64 start_time)
+{
+  G_LOCK_DEFINE_STATIC (self_identity);
+  static GPid self_pid;
+  static guint64 self_start_time;
+  GPid current = getpid ();
+  gboolean result = FALSE;
+
+  if (pid != current)
+    return FALSE;
+
+  G_LOCK (self_identity);
+  if (self_pid != current &&
+      acrn_proc_get_start_time (current, &self_start_time, NULL))
+    self_pid = current;
+  result = self_pid == current && self_start_time == start_time;
+  G_UNLOCK (self_identity);
+
+  return result;
+}
+
+static gboolean
+entry_is_live (AcrnRegistryEntry *entry)
+{
+  return is_this_process (entry->pid, entry->start_time) ||
+         acrn_proc_is_live (entry->pid, entry->start_time);
+}
+
+static void
+log_reclaim (AcrnRegistryEntry *entry)
+{
+  g_autofree char *cpus = format_ids (entry->cpus);
+  g_autofree char *cids = format_ids (entry->cids);
+
+  registry_log (G_LOG_LEVEL_INFO, entry->vm_id,
+                "Reclaiming CPUs [%s] and vsock CIDs [%s] of VM '%s': "
+                "its owner (pid %d, start time %" G_GUINT64_FORMAT ") "
+                "is gone", cpus, cids, entry->vm_id,
+                (int) entry->pid, entry->start_time);
+}
+
 /* Drops the entries whose owner no longer runs. */
 static gboolean
 registry_reclaim (GPtrArray *entries)
@@ -673,16 +741,9 @@ registry_reclaim (GPtrArray *entries)
     {
       AcrnRegistryEntry *entry = g_ptr_array_index (entries, i - 1);
 
-      if (!acrn_proc_is_live (entry->pid, entry->start_time))
+      if (!entry_is_live (entry))
         {
-          g_autofree char *cpus = format_ids (entry->cpus);
-          g_autofree char *cids = format_ids (entry->cids);
-
-          registry_log (G_LOG_LEVEL_INFO, entry->vm_id,
-                        "Reclaiming CPUs [%s] and vsock CIDs [%s] of VM '%s': "
-                        "its owner (pid %d, start time %" G_GUINT64_FORMAT ") "
-                        "is gone", cpus, cids, entry->vm_id,
-                        (int) entry->pid, entry->start_time);
+          log_reclaim (entry);
           g_ptr_array_remove_index (entries, i - 1);
           changed = TRUE;
         }
@@ -691,13 +752,55 @@ registry_reclaim (GPtrArray *entries)
   return changed;
 }
 
-/* Called under the lock with the live entries. Must leave @entries
- * untouched when it fails; sets *changed when it modified them. */
-typedef gboolean (*RegistryEditFunc) (AcrnRegistry  *self,
-                                      GPtrArray     *entries,
-                                      gpointer       user_data,
-                                      gboolean      *changed,
-                                      GError       **error);
+/* One locked read-modify-write. Stale entries are not dropped up front
+ * (that costs a /proc read per entry, on every operation): an edit asks
+ * for it with tx_reclaim() only where a stale entry could change its
+ * outcome, i.e. before it fails or shares a CPU. */
+typedef struct
+{
+  AcrnRegistry *self;
+  GPtrArray    *entries;
+  gboolean      changed;
+  gboolean      reclaimed;
+} Transaction;
+
+/* Drops every stale entry, once per transaction. Returns whether that
+ * changed anything, i.e. whether it is worth computing again. */
+static gboolean
+tx_reclaim (Transaction *tx)
+{
+  if (tx->reclaimed)
+    return FALSE;
+  tx->reclaimed = TRUE;
+  if (!registry_reclaim (tx->entries))
+    return FALSE;
+  tx->changed = TRUE;
+  return TRUE;
+}
+
+/* Drops the entry of @vm_id if its owner is gone, so that an operation on
+ * @vm_id never revives or keeps what a dead owner held. One /proc read at
+ * most. */
+static void
+tx_drop_stale (Transaction *tx,
+               const char  *vm_id)
+{
+  AcrnRegistryEntry *entry = find_entry (tx->entries, vm_id);
+
+  if (entry != NULL && !entry_is_live (entry))
+    {
+      log_reclaim (entry);
+      g_ptr_array_remove (tx->entries, entry);
+      tx->changed = TRUE;
+    }
+}
+
+/* Called under the lock. Must leave tx->entries untouched when it fails,
+ * apart from dropping stale entries; sets tx->changed when it modified
+ * them. */
+typedef gboolean (*RegistryEditFunc) (Transaction  *tx,
+                                      gpointer      user_data,
+                                      GError      **error);
 
 static gboolean
 registry_transact (AcrnRegistry      *self,
@@ -707,7 +810,7 @@ registry_transact (AcrnRegistry      *self,
 {
   g_auto(AcrnFd) lock_fd = -1;
   g_autoptr(GPtrArray) entries = NULL;
-  gboolean changed;
+  Transaction tx = { self, NULL, FALSE, FALSE };
 
   lock_fd = registry_lock (self, error);
   if (lock_fd < 0)
@@ -715,13 +818,12 @@ registry_transact (AcrnRegistry      *self,
 
   if (!registry_load (self, &entries, error))
     return FALSE;
+  tx.entries = entries;
 
-  changed = registry_reclaim (entries);
-
-  if (!func (self, entries, user_data, &changed, error))
+  if (!func (&tx, user_data, error))
     return FALSE;
 
-  if (changed && !registry_save (self, entries, error))
+  if (tx.changed && !registry_save (self, entries, error))
     return FALSE;
 
   return TRUE;
@@ -914,14 +1016,15 @@ compare_by_load (gconstpointer a,
   return (order->ids[i] > order->ids[j]) - (order->ids[i] < order->ids[j]);
 }
 
+/* One attempt at choosing; returns FALSE with *retry set when dropping
+ * stale entries could give a better answer. */
 static gboolean
-edit_allocate_cpus (AcrnRegistry  *self,
-                    GPtrArray     *entries,
-                    gpointer       user_data,
-                    gboolean      *changed,
-                    GError       **error)
+choose_cpus (Transaction    *tx,
+             AllocCpusData  *data,
+             gboolean       *retry,
+             GError        **error)
 {
-  AllocCpusData *data = user_data;
+  GPtrArray *entries = tx->entries;
   const guint32 *allowed = (const guint32 *) (gpointer) data->allowed->data;
   guint n_allowed = data->allowed->len;
   g_autofree guint *loads = g_new0 (guint, n_allowed);
@@ -932,7 +1035,9 @@ edit_allocate_cpus (AcrnRegistry  *self,
   guint n_free = 0;
   gboolean shared = FALSE;
 
-  /* How many other live VMs use each allowed CPU. */
+  *retry = FALSE;
+
+  /* How many other VMs use each allowed CPU. */
   for (guint e = 0; e < entries->len; e++)
     {
       AcrnRegistryEntry *entry = g_ptr_array_index (entries, e);
@@ -958,6 +1063,7 @@ edit_allocate_cpus (AcrnRegistry  *self,
   if (existing != NULL && existing->cpus->len == data->vcpus)
     {
       gboolean fits = TRUE;
+      gboolean busy = FALSE;
 
       for (guint c = 0; c < existing->cpus->len && fits; c++)
         {
@@ -965,11 +1071,18 @@ edit_allocate_cpus (AcrnRegistry  *self,
           guint32 *hit = bsearch (&cpu, allowed, n_allowed, sizeof (guint32),
                                   compare_guint32);
 
-          if (hit == NULL || (data->exclusive && loads[hit - allowed] > 0))
+          if (hit == NULL)
             fits = FALSE;
+          else if (data->exclusive && loads[hit - allowed] > 0)
+            busy = TRUE;
         }
 
-      if (fits)
+      if (fits && busy && tx_reclaim (tx))
+        {
+          *retry = TRUE;
+          return FALSE;
+        }
+      if (fits && !busy)
         {
           data->result = g_array_copy (existing->cpus);
           registry_log (G_LOG_LEVEL_DEBUG, data->vm_id,
@@ -980,8 +1093,14 @@ edit_allocate_cpus (AcrnRegistry  *self,
 
   if (data->exclusive && n_free < data->vcpus)
     {
-      g_autofree char *allowed_text = format_ids (data->allowed);
+      g_autofree char *allowed_text = NULL;
 
+      if (tx_reclaim (tx))
+        {
+          *retry = TRUE;
+          return FALSE;
+        }
+      allowed_text = format_ids (data->allowed);
       g_set_error (error, VMM_ERROR, VMM_ERROR_NO_RESOURCES,
                    "exclusive-cpus: VM '%s' asks for %u CPU(s) but only %u of "
                    "the allowed LAPIC ids %s are free",
@@ -1003,10 +1122,17 @@ edit_allocate_cpus (AcrnRegistry  *self,
     }
   g_array_sort (chosen, compare_guint32);
 
-  existing = ensure_entry (self, entries, data->vm_id);
+  /* Sharing only once the owners of every other CPU are known to run. */
+  if (shared && tx_reclaim (tx))
+    {
+      *retry = TRUE;
+      return FALSE;
+    }
+
+  existing = ensure_entry (tx->self, entries, data->vm_id);
   g_array_set_size (existing->cpus, 0);
   g_array_append_vals (existing->cpus, chosen->data, chosen->len);
-  *changed = TRUE;
+  tx->changed = TRUE;
 
   {
     g_autofree char *text = format_ids (chosen);
@@ -1018,6 +1144,21 @@ edit_allocate_cpus (AcrnRegistry  *self,
 
   data->result = g_steal_pointer (&chosen);
   return TRUE;
+}
+
+static gboolean
+edit_allocate_cpus (Transaction  *tx,
+                    gpointer      user_data,
+                    GError      **error)
+{
+  AllocCpusData *data = user_data;
+  gboolean retry = FALSE;
+
+  tx_drop_stale (tx, data->vm_id);
+  if (choose_cpus (tx, data, &retry, error))
+    return TRUE;
+  /* tx_reclaim() drops entries once: the second attempt is final. */
+  return retry && choose_cpus (tx, data, &retry, error);
 }
 
 /**
@@ -1032,9 +1173,10 @@ edit_allocate_cpus (AcrnRegistry  *self,
  * @error: return location for a #GError
  *
  * Assigns @vcpus distinct LAPIC ids to @vm_id, least-loaded first (the
- * ids used by the fewest other live VMs; on a tie the lowest id), so no
- * two VMs share a CPU while a free one exists. Without @exclusive, CPUs
- * are shared once none is free.
+ * ids used by the fewest other VMs; on a tie the lowest id), so no two
+ * VMs share a CPU while a free one exists. Without @exclusive, CPUs are
+ * shared once none is free. Entries of dead owners are reclaimed before
+ * the allocation fails or shares a CPU (see the top of acrn-registry.c).
  *
  * Calling it again for the same @vm_id returns the VM's current CPUs when
  * they still match (@vcpus of them, all allowed, none shared under
@@ -1124,17 +1266,18 @@ typedef struct {
 } AllocCidData;
 
 static gboolean
-edit_allocate_cid (AcrnRegistry  *self,
-                   GPtrArray     *entries,
-                   gpointer       user_data,
-                   gboolean      *changed,
-                   GError       **error)
+choose_cid (Transaction  *tx,
+            AllocCidData *data,
+            gboolean     *retry,
+            GError      **error)
 {
-  AllocCidData *data = user_data;
+  GPtrArray *entries = tx->entries;
   AcrnRegistryEntry *existing = find_entry (entries, data->vm_id);
   g_autoptr(GHashTable) held = g_hash_table_new (NULL, NULL);
   AcrnRegistryEntry *entry;
   guint32 cid;
+
+  *retry = FALSE;
 
   if (data->requested == 0 && existing != NULL && existing->cids->len > 0)
     {
@@ -1160,6 +1303,11 @@ edit_allocate_cid (AcrnRegistry  *self,
 
           if (held_cid == data->requested)
             {
+              if (tx_reclaim (tx))
+                {
+                  *retry = TRUE;
+                  return FALSE;
+                }
               g_set_error (error, VMM_ERROR, VMM_ERROR_NO_RESOURCES,
                            "vsock CID %" G_GUINT32_FORMAT " requested by VM "
                            "'%s' is held by VM '%s' (pid %d)",
@@ -1181,21 +1329,40 @@ edit_allocate_cid (AcrnRegistry  *self,
         ;
       if (g_hash_table_contains (held, GUINT_TO_POINTER (cid)))
         {
+          if (tx_reclaim (tx))
+            {
+              *retry = TRUE;
+              return FALSE;
+            }
           g_set_error (error, VMM_ERROR, VMM_ERROR_NO_RESOURCES,
                        "VM '%s': no free vsock CID is left", data->vm_id);
           return FALSE;
         }
     }
 
-  entry = ensure_entry (self, entries, data->vm_id);
+  entry = ensure_entry (tx->self, entries, data->vm_id);
   g_array_append_val (entry->cids, cid);
   g_array_sort (entry->cids, compare_guint32);
-  *changed = TRUE;
+  tx->changed = TRUE;
   data->result = cid;
 
   registry_log (G_LOG_LEVEL_DEBUG, data->vm_id,
                 "VM '%s' gets vsock CID %" G_GUINT32_FORMAT, data->vm_id, cid);
   return TRUE;
+}
+
+static gboolean
+edit_allocate_cid (Transaction  *tx,
+                   gpointer      user_data,
+                   GError      **error)
+{
+  AllocCidData *data = user_data;
+  gboolean retry = FALSE;
+
+  tx_drop_stale (tx, data->vm_id);
+  if (choose_cid (tx, data, &retry, error))
+    return TRUE;
+  return retry && choose_cid (tx, data, &retry, error);
 }
 
 /**
@@ -1207,10 +1374,12 @@ edit_allocate_cid (AcrnRegistry  *self,
  * @out_cid: (out) (optional): the CID
  * @error: return location for a #GError
  *
- * With @requested_cid 0, returns the lowest CID >= 3 that no other live
- * VM holds; if @vm_id already holds a CID, returns that one instead
+ * With @requested_cid 0, returns the lowest CID >= 3 that no other VM
+ * holds; if @vm_id already holds a CID, returns that one instead
  * (idempotent). With a CID, reserves exactly it; asking again for a CID
  * the VM holds succeeds. The CIDs are kept until acrn_registry_release().
+ * Entries of dead owners are reclaimed before a requested CID is refused
+ * or before failing for want of a free one.
  *
  * Blocks on the registry lock; may be called from any thread.
  *
@@ -1260,20 +1429,18 @@ typedef struct {
 } SetOwnerData;
 
 static gboolean
-edit_set_owner (AcrnRegistry  *self,
-                GPtrArray     *entries,
-                gpointer       user_data,
-                gboolean      *changed,
-                GError       **error)
+edit_set_owner (Transaction  *tx,
+                gpointer      user_data,
+                GError      **error)
 {
   SetOwnerData *data = user_data;
-  AcrnRegistryEntry *entry = find_entry (entries, data->vm_id);
+  AcrnRegistryEntry *entry = find_entry (tx->entries, data->vm_id);
 
   if (entry == NULL)
     {
       g_set_error (error, VMM_ERROR, VMM_ERROR_NOT_FOUND,
                    "VM '%s' holds nothing in the ACRN registry %s",
-                   data->vm_id, self->path);
+                   data->vm_id, tx->self->path);
       return FALSE;
     }
 
@@ -1284,7 +1451,7 @@ edit_set_owner (AcrnRegistry  *self,
                     data->vm_id, (int) data->pid, (int) entry->pid);
       entry->pid = data->pid;
       entry->start_time = data->start_time;
-      *changed = TRUE;
+      tx->changed = TRUE;
     }
   return TRUE;
 }
@@ -1329,21 +1496,19 @@ acrn_registry_set_owner_pid (AcrnRegistry  *self,
 }
 
 static gboolean
-edit_release (AcrnRegistry  *self,
-              GPtrArray     *entries,
-              gpointer       user_data,
-              gboolean      *changed,
-              GError       **error)
+edit_release (Transaction  *tx,
+              gpointer      user_data,
+              GError      **error)
 {
   const char *vm_id = user_data;
-  AcrnRegistryEntry *entry = find_entry (entries, vm_id);
+  AcrnRegistryEntry *entry = find_entry (tx->entries, vm_id);
 
   if (entry != NULL)
     {
       registry_log (G_LOG_LEVEL_DEBUG, vm_id,
                     "VM '%s' releases its CPUs and vsock CIDs", vm_id);
-      g_ptr_array_remove (entries, entry);
-      *changed = TRUE;
+      g_ptr_array_remove (tx->entries, entry);
+      tx->changed = TRUE;
     }
   return TRUE;
 }
@@ -1392,13 +1557,15 @@ typedef struct {
 } QueryData;
 
 static gboolean
-edit_query (AcrnRegistry  *self,
-            GPtrArray     *entries,
-            gpointer       user_data,
-            gboolean      *changed,
-            GError       **error)
+edit_query (Transaction  *tx,
+            gpointer      user_data,
+            GError      **error)
 {
   QueryData *data = user_data;
+  GPtrArray *entries = tx->entries;
+
+  /* Queries report live entries only. */
+  tx_reclaim (tx);
 
   data->result = g_ptr_array_new_with_free_func ((GDestroyNotify) acrn_registry_entry_free);
   for (guint i = 0; i < entries->len; i++)

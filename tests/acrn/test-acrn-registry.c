@@ -867,6 +867,68 @@ test_stale_exited_process (Fixture       *f,
   g_assert_cmpuint (alloc_cid (f->reg, "mine", 0), ==, 3);
 }
 
+/* Runs the --child-alloc-and-exit helper: @vm_id takes 2 exclusive CPUs
+ * and a CID, and its owner exits without releasing them. */
+static void
+leak_entry (Fixture    *f,
+            const char *vm_id)
+{
+  g_autofree char *cpuinfo = cpuinfo_fixture ("acrn-cpuinfo-4");
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, self_exe,
+                           "--child-alloc-and-exit", f->store_dir, cpuinfo, vm_id, NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (proc, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (file_mentions_vm (f->path, vm_id));
+}
+
+/* Entries of dead owners are reclaimed by the operation that needs their
+ * CPUs or CID, without a listing first: nothing is refused or shared
+ * because of them. */
+static void
+test_stale_on_demand (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GArray) allowed = load_allowed ("acrn-cpuinfo-4", NULL);
+  g_autoptr(GArray) cpus = NULL;
+
+  /* A requested CID held by a dead owner. */
+  leak_entry (f, "leaky1");
+  g_assert_cmpuint (alloc_cid (f->reg, "x", 3), ==, 3);
+  g_assert_false (file_mentions_vm (f->path, "leaky1"));
+  release (f->reg, "x");
+
+  /* Every CPU, exclusively, while a dead owner holds two. */
+  leak_entry (f, "leaky2");
+  cpus = alloc_cpus (f->reg, "y", 4, allowed, TRUE);
+  assert_ids (cpus, "0,2,4,6");
+  g_assert_false (file_mentions_vm (f->path, "leaky2"));
+  release (f->reg, "y");
+  g_clear_pointer (&cpus, g_array_unref);
+
+  /* Shared CPUs: not shared with a dead owner. */
+  leak_entry (f, "leaky3");
+  cpus = alloc_cpus (f->reg, "z", 4, allowed, FALSE);
+  assert_ids (cpus, "0,2,4,6");
+  g_assert_false (file_mentions_vm (f->path, "leaky3"));
+  release (f->reg, "z");
+  g_clear_pointer (&cpus, g_array_unref);
+
+  /* Its own entry, left by a dead owner, is not kept by a new owner. */
+  leak_entry (f, "vm");
+  cpus = alloc_cpus (f->reg, "vm", 1, allowed, TRUE);
+  {
+    g_autoptr(GPtrArray) entries = list (f);
+
+    g_assert_cmpuint (entries->len, ==, 1);
+    g_assert_cmpint (find (entries, "vm")->pid, ==, getpid ());
+    g_assert_cmpuint (find (entries, "vm")->cids->len, ==, 0);
+  }
+}
+
 /* A live pid whose start time differs: the pid was reused. */
 static void
 test_stale_reused_pid (Fixture       *f,
@@ -1417,6 +1479,7 @@ main (int    argc,
   ADD ("stale/dead-owner", test_stale_dead_owner);
   ADD ("stale/exited-process", test_stale_exited_process);
   ADD ("stale/reused-pid", test_stale_reused_pid);
+  ADD ("stale/on-demand", test_stale_on_demand);
   ADD ("cid", test_cid);
   ADD ("file/corrupt", test_corrupt);
   ADD ("file/format", test_file_format);
