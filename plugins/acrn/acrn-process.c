@@ -11,6 +11,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -51,7 +53,10 @@ enum {
 
 typedef struct
 {
-  GInputStream *stream;      /* a GPollableInputStream */
+  AcrnProcess  *self;        /* unowned: the process owns its pipes */
+  guint         index;
+  GInputStream *stream;      /* owns the descriptor */
+  int           fd;          /* of @stream, non-blocking, read directly */
   GSource      *source;      /* reader in the owner context */
   GString      *partial;     /* an unfinished line, at most ACRN_PROCESS_LINE_MAX */
   GQueue        tail;        /* of char*, the last lines */
@@ -80,6 +85,7 @@ struct _AcrnProcess
 
   /* output */
   OutputPipe    pipes[N_PIPES];
+  GSource      *output_wakeup;   /* made ready when output arrives */
   char         *log_path;
   int           log_fd;
   goffset       log_size;
@@ -346,22 +352,22 @@ read_pipe (AcrnProcess *self,
 
   while (!pipe->eof && total < budget)
     {
-      g_autoptr(GError) error = NULL;
-      gssize n;
+      gssize n = read (pipe->fd, buf, sizeof buf);
+      int errsv = errno;
 
-      n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (pipe->stream),
-                                                    buf, sizeof buf, NULL, &error);
       if (n > 0)
         {
           handle_bytes (self, index, buf, (gsize) n);
           total += (gsize) n;
           continue;
         }
-      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      if (n < 0 && errsv == EINTR)
+        continue;
+      if (n < 0 && (errsv == EAGAIN || errsv == EWOULDBLOCK))
         break;
       if (n < 0)
         process_log (self, G_LOG_LEVEL_WARNING, "Cannot read acrn-dm %s: %s",
-                     pipe_names[index], error->message);
+                     pipe_names[index], g_strerror (errsv));
 
       /* End of file (or a read error, handled alike). */
       pipe->eof = TRUE;
@@ -373,50 +379,66 @@ read_pipe (AcrnProcess *self,
     }
 
   more = !pipe->eof;
+  if (total > 0 && self->output_wakeup != NULL)
+    g_source_set_ready_time (self->output_wakeup, 0);
   g_mutex_unlock (&self->lock);
 
   return more;
 }
 
 static gboolean
-owner_reader_cb (GObject  *stream,
-                 gpointer  user_data)
+owner_reader_cb (gint         fd,
+                 GIOCondition condition,
+                 gpointer     user_data)
 {
-  AcrnProcess *self = ACRN_PROCESS (g_object_get_data (stream, "acrn-process"));
-  guint index = GPOINTER_TO_UINT (user_data);
+  OutputPipe *pipe = user_data;
 
-  if (read_pipe (self, index, READ_BUDGET))
+  if (read_pipe (pipe->self, pipe->index, READ_BUDGET))
     return G_SOURCE_CONTINUE;
 
-  g_clear_pointer (&self->pipes[index].source, g_source_unref);
+  g_clear_pointer (&pipe->source, g_source_unref);
   return G_SOURCE_REMOVE;
 }
 
 /* Readers attached by an operation to its own context. */
 static gboolean
-op_reader_cb (GObject  *stream,
-              gpointer  user_data)
+op_reader_cb (gint         fd,
+              GIOCondition condition,
+              gpointer     user_data)
 {
-  AcrnProcess *self = ACRN_PROCESS (g_object_get_data (stream, "acrn-process"));
-  guint index = GPOINTER_TO_UINT (user_data);
+  OutputPipe *pipe = user_data;
 
-  return read_pipe (self, index, READ_BUDGET) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+  return read_pipe (pipe->self, pipe->index, READ_BUDGET) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
+/* The descriptor is read directly (non-blocking): one read() per chunk,
+ * where a pollable stream polls before every read. */
 static GSource *
-create_reader (AcrnProcess  *self,
-               guint         index,
-               GMainContext *context,
-               GSourceFunc   func)
+create_reader (AcrnProcess       *self,
+               guint              index,
+               GMainContext      *context,
+               GUnixFDSourceFunc  func)
 {
-  GSource *source;
+  GSource *source = g_unix_fd_source_new (self->pipes[index].fd, G_IO_IN);
 
-  source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (self->pipes[index].stream),
-                                                  NULL);
   g_source_set_static_name (source, "[vmm-acrn] acrn-dm output");
-  g_source_set_callback (source, func, GUINT_TO_POINTER (index), NULL);
+  g_source_set_callback (source, (GSourceFunc) G_CALLBACK (func), &self->pipes[index], NULL);
   g_source_attach (source, context);
   return source;
+}
+
+/* Makes @source (or nothing, for %NULL) ready as soon as the process
+ * writes anything. */
+static void
+set_output_wakeup (AcrnProcess *self,
+                   GSource     *source)
+{
+  g_mutex_lock (&self->lock);
+  if (source != NULL)
+    g_source_ref (source);
+  g_clear_pointer (&self->output_wakeup, g_source_unref);
+  self->output_wakeup = source;
+  g_mutex_unlock (&self->lock);
 }
 
 /* Reads everything the process wrote before it exited. */
@@ -657,9 +679,9 @@ acrn_process_dispose (GObject *object)
         }
       if (pipe->stream != NULL)
         {
-          g_object_set_data (G_OBJECT (pipe->stream), "acrn-process", NULL);
           g_input_stream_close (pipe->stream, NULL, NULL);
           g_clear_object (&pipe->stream);
+          pipe->fd = -1;
         }
     }
 
@@ -680,6 +702,7 @@ acrn_process_finalize (GObject *object)
         g_string_free (self->pipes[i].partial, TRUE);
       g_queue_clear_full (&self->pipes[i].tail, g_free);
     }
+  g_clear_pointer (&self->output_wakeup, g_source_unref);
   if (self->pidfd >= 0)
     g_close (self->pidfd, NULL);
   if (self->log_fd >= 0)
@@ -722,7 +745,12 @@ acrn_process_init (AcrnProcess *self)
   self->log_fd = -1;
   self->wait_status = -1;
   for (guint i = 0; i < N_PIPES; i++)
-    g_queue_init (&self->pipes[i].tail);
+    {
+      self->pipes[i].self = self;
+      self->pipes[i].index = i;
+      self->pipes[i].fd = -1;
+      g_queue_init (&self->pipes[i].tail);
+    }
 }
 
 static void
@@ -829,9 +857,12 @@ acrn_process_spawn (const char * const  *argv,
   self->pipes[PIPE_STDERR].stream = g_object_ref (g_subprocess_get_stderr_pipe (self->subprocess));
   for (guint i = 0; i < N_PIPES; i++)
     {
-      self->pipes[i].partial = g_string_sized_new (0);
-      g_object_set_data (G_OBJECT (self->pipes[i].stream), "acrn-process", self);
-      self->pipes[i].source = create_reader (self, i, self->context, (GSourceFunc) G_CALLBACK (owner_reader_cb));
+      OutputPipe *pipe = &self->pipes[i];
+
+      pipe->fd = g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (pipe->stream));
+      g_unix_set_fd_nonblocking (pipe->fd, TRUE, NULL);
+      pipe->partial = g_string_sized_new (0);
+      pipe->source = create_reader (self, i, self->context, owner_reader_cb);
     }
 
   arm_owner_watch (self);
@@ -1380,7 +1411,7 @@ op_init (Op           *op,
   if (op->context != self->context)
     for (guint i = 0; i < N_PIPES; i++)
       if (self->pipes[i].stream != NULL && !self->pipes[i].eof)
-        op->readers[i] = create_reader (self, i, op->context, (GSourceFunc) G_CALLBACK (op_reader_cb));
+        op->readers[i] = create_reader (self, i, op->context, op_reader_cb);
 }
 
 static void
@@ -1409,125 +1440,298 @@ op_exit_seen (GTask *task)
   collect_exit (op->self, op_exit_collected, g_object_ref (task));
 }
 
-/* ---- one directory monitor per (directory, context) -------------------- */
+/* ---- manager directory watches ----------------------------------------- */
 
-/* Every VM that is starting waits for its own socket in the same manager
- * directory. One #GFileMonitor per directory and main context serves all
- * of them: an event is routed by file name to the one wait that cares,
- * instead of being delivered to every waiting VM (256 VMs starting at once
- * would otherwise handle 256 x 256 events). */
+/* Every VM that is starting waits for its own socket to appear in the
+ * manager directory. One inotify descriptor serves the whole process, as
+ * GIO's does for its file monitors: it is opened once and never closed
+ * (closing an inotify descriptor waits for the kernel to free its marks,
+ * which can take milliseconds). Each directory has one watch however many
+ * VMs wait there, and an event is routed by file name to the one wait that
+ * cares (256 VMs starting at once would otherwise handle 256 x 256
+ * events).
+ *
+ * The descriptor is polled by a source in each main context that has a
+ * wait, so that an event reaches its wait without a hop through GLib's
+ * worker thread (as a #GFileMonitor's would). Whichever context reads an
+ * event hands it to the wait's own context if that is another one. */
 typedef struct
 {
-  char         *key;
-  GMainContext *context;
-  GFileMonitor *monitor;
-  GHashTable   *waiters;   /* socket name -> GTask (unowned, removed first) */
-  guint         refcount;
+  int         wd;
+  guint       refcount;
+  GHashTable *waiters;   /* socket name -> GTask (unowned, removed first) */
 } DirWatch;
 
+typedef struct
+{
+  GMainContext *context;   /* unowned: lives as long as a wait there */
+  GSource      *source;
+  guint         refcount;
+} DirReader;
+
+/* What makes a socket usable: bind() creates it; a rename or a mode change
+ * may follow. */
+#define DIR_WATCH_EVENTS (IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_CLOSE_WRITE)
+
 G_LOCK_DEFINE_STATIC (dir_watches);
-static GHashTable *dir_watches;   /* key -> DirWatch* */
+static int         dir_inotify_fd = -1;   /* never closed */
+static GHashTable *dir_watches;           /* wd -> DirWatch* */
+static GHashTable *dir_readers;           /* GMainContext* -> DirReader* */
 
 static void wait_running_query (GTask *task);
 
-static void
-dir_watch_changed_cb (GFileMonitor      *monitor,
-                      GFile             *file,
-                      GFile             *other_file,
-                      GFileMonitorEvent  event,
-                      gpointer           user_data)
+static gboolean
+forwarded_event_cb (gpointer user_data)
 {
-  DirWatch *watch = user_data;
-  g_autofree char *name = NULL;
-  GTask *task;
-
-  switch (event)
-    {
-    case G_FILE_MONITOR_EVENT_CREATED:
-    case G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT:
-    case G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED:
-    case G_FILE_MONITOR_EVENT_MOVED_IN:
-      name = g_file_get_basename (file);
-      break;
-    case G_FILE_MONITOR_EVENT_RENAMED:
-      name = other_file != NULL ? g_file_get_basename (other_file) : NULL;
-      break;
-    default:
-      return;
-    }
-
-  /* Only this thread adds or removes waiters of this context's watch. */
-  task = name != NULL ? g_hash_table_lookup (watch->waiters, name) : NULL;
-  if (task != NULL)
-    wait_running_query (task);
+  wait_running_query (G_TASK (user_data));
+  return G_SOURCE_REMOVE;
 }
 
-/* Returns the watch of @dir for the thread-default context, with a new
- * reference, creating it if needed. */
+/* Takes the waits to query from one event, with a reference each. Called
+ * with the lock held. */
+static void
+collect_waiters (DirWatch   *watch,
+                 const char *name,
+                 GPtrArray  *tasks)
+{
+  if (name != NULL)
+    {
+      GTask *task = g_hash_table_lookup (watch->waiters, name);
+
+      if (task != NULL)
+        g_ptr_array_add (tasks, g_object_ref (task));
+    }
+  else
+    {
+      GHashTableIter iter;
+      gpointer task;
+
+      g_hash_table_iter_init (&iter, watch->waiters);
+      while (g_hash_table_iter_next (&iter, NULL, &task))
+        g_ptr_array_add (tasks, g_object_ref (task));
+    }
+}
+
+static gboolean
+dir_reader_cb (gint         fd,
+               GIOCondition condition,
+               gpointer     user_data)
+{
+  DirReader *reader = user_data;
+  GMainContext *context = reader->context;
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  /* Aligned as struct inotify_event requires; room for many events. */
+  union {
+    struct inotify_event event;
+    char                 bytes[8 * (sizeof (struct inotify_event) + NAME_MAX + 1)];
+  } buf;
+
+  for (;;)
+    {
+      gssize n = read (fd, &buf, sizeof buf);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+
+      G_LOCK (dir_watches);
+      for (gssize off = 0; off < n;)
+        {
+          const struct inotify_event *ev = (const struct inotify_event *) (gpointer) (buf.bytes + off);
+
+          off += (gssize) (sizeof (struct inotify_event) + ev->len);
+          if (ev->mask & IN_Q_OVERFLOW)
+            {
+              /* Events were lost: ask every waiting acrn-dm. */
+              GHashTableIter iter;
+              gpointer watch;
+
+              g_hash_table_iter_init (&iter, dir_watches);
+              while (g_hash_table_iter_next (&iter, NULL, &watch))
+                collect_waiters (watch, NULL, tasks);
+              continue;
+            }
+          if (ev->len > 0 && (ev->mask & DIR_WATCH_EVENTS) != 0)
+            {
+              DirWatch *watch = g_hash_table_lookup (dir_watches, GINT_TO_POINTER (ev->wd));
+
+              if (watch != NULL)
+                collect_waiters (watch, ev->name, tasks);
+            }
+        }
+      G_UNLOCK (dir_watches);
+    }
+
+  /* Outside the lock: a query only starts here, nothing completes. */
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      GTask *task = g_ptr_array_index (tasks, i);
+      GMainContext *task_context = g_task_get_context (task);
+
+      if (task_context == context)
+        {
+          wait_running_query (task);
+        }
+      else
+        {
+          GSource *idle = g_idle_source_new ();
+
+          g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+          g_source_set_static_name (idle, "[vmm-acrn] manager directory event");
+          g_source_set_callback (idle, forwarded_event_cb, g_object_ref (task), g_object_unref);
+          g_source_attach (idle, task_context);
+          g_source_unref (idle);
+        }
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* Called with the lock held. */
+static gboolean
+dir_watches_init_locked (GError **error)
+{
+  if (dir_inotify_fd >= 0)
+    return TRUE;
+
+  dir_inotify_fd = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
+  if (dir_inotify_fd < 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "inotify_init1: %s", g_strerror (errsv));
+      return FALSE;
+    }
+  dir_watches = g_hash_table_new (NULL, NULL);
+  dir_readers = g_hash_table_new (NULL, NULL);
+  return TRUE;
+}
+
+/**
+ * acrn_process_init_directory_watch:
+ * @error: return location for a #GError
+ *
+ * Opens the process-wide inotify descriptor through which
+ * acrn_process_wait_running_async() watches manager directories. The
+ * first wait opens it otherwise; it stays open until the process exits,
+ * like GIO's own, whatever the number of VMs. Mainly for tests that
+ * count descriptors.
+ *
+ * Returns: %TRUE, or %FALSE with a %G_IO_ERROR if inotify is not available
+ */
+gboolean
+acrn_process_init_directory_watch (GError **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  G_LOCK (dir_watches);
+  ok = dir_watches_init_locked (error);
+  G_UNLOCK (dir_watches);
+  return ok;
+}
+
+/* Registers @task as waiting for @name to appear in @dir; events reach it
+ * in its context (that of @task). Returns the watch, to give to
+ * dir_watch_remove() with the same context. */
 static DirWatch *
-dir_watch_ref (const char  *dir,
+dir_watch_add (const char  *dir,
+               const char  *name,
+               GTask       *task,
                GError     **error)
 {
-  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
-  g_autofree char *key = g_strdup_printf ("%p:%s", (void *) context, dir);
+  GMainContext *context = g_task_get_context (task);
   DirWatch *watch;
+  DirReader *reader;
+  int wd;
 
   G_LOCK (dir_watches);
-  if (dir_watches == NULL)
-    dir_watches = g_hash_table_new (g_str_hash, g_str_equal);
-  watch = g_hash_table_lookup (dir_watches, key);
-  if (watch != NULL)
+
+  if (!dir_watches_init_locked (error))
     {
-      watch->refcount++;
       G_UNLOCK (dir_watches);
-      return watch;
-    }
-  G_UNLOCK (dir_watches);
-
-  {
-    g_autoptr(GFile) file = g_file_new_for_path (dir);
-    g_autoptr(GFileMonitor) monitor = g_file_monitor_directory (file, G_FILE_MONITOR_NONE,
-                                                                NULL, error);
-
-    if (monitor == NULL)
       return NULL;
+    }
 
-    watch = g_new0 (DirWatch, 1);
-    watch->key = g_steal_pointer (&key);
-    watch->context = g_steal_pointer (&context);
-    watch->monitor = g_steal_pointer (&monitor);
-    watch->waiters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-    watch->refcount = 1;
-    g_signal_connect (watch->monitor, "changed", G_CALLBACK (dir_watch_changed_cb), watch);
-  }
+  /* The same directory gives the same watch descriptor. */
+  wd = inotify_add_watch (dir_inotify_fd, dir, DIR_WATCH_EVENTS | IN_ONLYDIR);
+  if (wd < 0)
+    {
+      int errsv = errno;
 
-  G_LOCK (dir_watches);
-  g_hash_table_insert (dir_watches, watch->key, watch);
+      G_UNLOCK (dir_watches);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "inotify_add_watch: %s", g_strerror (errsv));
+      return NULL;
+    }
+
+  watch = g_hash_table_lookup (dir_watches, GINT_TO_POINTER (wd));
+  if (watch == NULL)
+    {
+      watch = g_new0 (DirWatch, 1);
+      watch->wd = wd;
+      watch->waiters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_hash_table_insert (dir_watches, GINT_TO_POINTER (wd), watch);
+    }
+  watch->refcount++;
+  g_hash_table_insert (watch->waiters, g_strdup (name), task);
+
+  reader = g_hash_table_lookup (dir_readers, context);
+  if (reader == NULL)
+    {
+      reader = g_new0 (DirReader, 1);
+      reader->context = context;
+      reader->source = g_unix_fd_source_new (dir_inotify_fd, G_IO_IN);
+      g_source_set_static_name (reader->source, "[vmm-acrn] manager directory");
+      g_source_set_callback (reader->source, (GSourceFunc) G_CALLBACK (dir_reader_cb),
+                             reader, NULL);
+      g_source_attach (reader->source, context);
+      g_hash_table_insert (dir_readers, context, reader);
+    }
+  reader->refcount++;
+
   G_UNLOCK (dir_watches);
   return watch;
 }
 
 static void
-dir_watch_unref (DirWatch *watch)
+dir_watch_remove (DirWatch     *watch,
+                  const char   *name,
+                  GMainContext *context)
 {
+  DirReader *reader;
+  GSource *source = NULL;
+
   G_LOCK (dir_watches);
-  if (--watch->refcount > 0)
+
+  g_hash_table_remove (watch->waiters, name);
+  if (--watch->refcount == 0)
     {
-      G_UNLOCK (dir_watches);
-      return;
+      /* Cheap: the kernel frees the mark later, on its own. */
+      inotify_rm_watch (dir_inotify_fd, watch->wd);
+      g_hash_table_remove (dir_watches, GINT_TO_POINTER (watch->wd));
+      g_hash_table_unref (watch->waiters);
+      g_free (watch);
     }
-  g_hash_table_remove (dir_watches, watch->key);
-  if (g_hash_table_size (dir_watches) == 0)
-    g_clear_pointer (&dir_watches, g_hash_table_unref);
+
+  reader = g_hash_table_lookup (dir_readers, context);
+  if (reader != NULL && --reader->refcount == 0)
+    {
+      g_hash_table_remove (dir_readers, context);
+      source = reader->source;
+      g_free (reader);
+    }
+
   G_UNLOCK (dir_watches);
 
-  g_signal_handlers_disconnect_by_data (watch->monitor, watch);
-  g_file_monitor_cancel (watch->monitor);
-  g_object_unref (watch->monitor);
-  g_hash_table_unref (watch->waiters);
-  g_main_context_unref (watch->context);
-  g_free (watch->key);
-  g_free (watch);
+  if (source != NULL)
+    {
+      g_source_destroy (source);
+      g_source_unref (source);
+    }
 }
 
 /* ---- wait until running -------------------------------------------------- */
@@ -1555,8 +1759,19 @@ wait_running_unwatch (WaitRunning *wr)
 {
   if (wr->watch == NULL)
     return;
-  g_hash_table_remove (wr->watch->waiters, wr->socket_name);
-  g_clear_pointer (&wr->watch, dir_watch_unref);
+  dir_watch_remove (wr->watch, wr->socket_name, wr->op.context);
+  wr->watch = NULL;
+}
+
+/* Drops a pending retry of the query. */
+static void
+wait_running_stop_retry (WaitRunning *wr)
+{
+  if (wr->retry_source == NULL)
+    return;
+  set_output_wakeup (wr->op.self, NULL);
+  g_source_destroy (wr->retry_source);
+  g_clear_pointer (&wr->retry_source, g_source_unref);
 }
 
 static void
@@ -1565,11 +1780,7 @@ wait_running_free (gpointer data)
   WaitRunning *wr = data;
 
   wait_running_unwatch (wr);
-  if (wr->retry_source != NULL)
-    {
-      g_source_destroy (wr->retry_source);
-      g_clear_pointer (&wr->retry_source, g_source_unref);
-    }
+  wait_running_stop_retry (wr);
   g_clear_object (&wr->query_cancellable);
   g_clear_error (&wr->final_error);
   op_clear (&wr->op);
@@ -1584,11 +1795,7 @@ static void
 wait_running_disarm (WaitRunning *wr)
 {
   wait_running_unwatch (wr);
-  if (wr->retry_source != NULL)
-    {
-      g_source_destroy (wr->retry_source);
-      g_clear_pointer (&wr->retry_source, g_source_unref);
-    }
+  wait_running_stop_retry (wr);
   g_cancellable_cancel (wr->query_cancellable);
 }
 
@@ -1654,6 +1861,7 @@ wait_running_retry_cb (gpointer user_data)
   GTask *task = user_data;
   WaitRunning *wr = g_task_get_task_data (task);
 
+  set_output_wakeup (wr->op.self, NULL);
   g_clear_pointer (&wr->retry_source, g_source_unref);
   wait_running_query (task);
   return G_SOURCE_REMOVE;
@@ -1717,14 +1925,16 @@ wait_running_query_cb (GObject      *source,
     {
       /* acrn-dm has bound the socket but not called listen() yet, or its
        * one-entry backlog is full. No file system event marks the end of
-       * that window, so try again shortly, backing off; the overall
-       * timeout still bounds the wait. */
+       * that window. acrn-dm goes on with its start-up and prints as it
+       * does: try again as soon as it writes anything, else shortly,
+       * backing off; the overall timeout still bounds the wait. */
       wr->retry_ms = wr->retry_ms == 0 ? RETRY_FIRST_MS : MIN (wr->retry_ms * 2, RETRY_MAX_MS);
       wr->retry_source = g_timeout_source_new (wr->retry_ms);
       g_source_set_static_name (wr->retry_source, "[vmm-acrn] manager socket retry");
       g_source_set_callback (wr->retry_source, wait_running_retry_cb,
                              g_object_ref (task), g_object_unref);
       g_source_attach (wr->retry_source, wr->op.context);
+      set_output_wakeup (wr->op.self, wr->retry_source);
       return;
     }
 
@@ -1844,8 +2054,12 @@ wait_running_exited (GTask *task)
  * @user_data: data for @callback
  *
  * Waits until acrn-dm's manager socket answers DM_QUERY with state 0. It
- * watches the manager directory (inotify through #GFileMonitor) and checks
- * once after arming the watch; no sleep, no polling of the directory.
+ * watches the manager directory (inotify, read in the caller's context)
+ * and checks once after arming the watch; no sleep, no polling of the
+ * directory. Between acrn-dm's bind() and listen() the socket refuses
+ * connections and no event marks the end of that window: the query is
+ * then repeated as soon as acrn-dm prints something, else after a short
+ * delay that grows.
  *
  * If acrn-dm exits first, this fails at once with
  * %VMM_ERROR_PROCESS_EXITED, giving the exit status and its last output.
@@ -1903,7 +2117,7 @@ acrn_process_wait_running_async (AcrnProcess         *self,
       return;
     }
 
-  wr->watch = dir_watch_ref (mngr_dir, &error);
+  wr->watch = dir_watch_add (mngr_dir, wr->socket_name, task, &error);
   if (wr->watch == NULL)
     {
       wait_running_fail (task, g_error_new (VMM_ERROR, VMM_ERROR_IO,
@@ -1911,7 +2125,6 @@ acrn_process_wait_running_async (AcrnProcess         *self,
                                             mngr_dir, error->message));
       return;
     }
-  g_hash_table_insert (wr->watch->waiters, g_strdup (wr->socket_name), task);
 
   /* The socket may have appeared before the monitor was armed. */
   wait_running_query (task);

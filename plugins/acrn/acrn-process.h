@@ -6,7 +6,9 @@
  * here (GSubprocess, stdout and stderr on pipes) or a process spawned by
  * another manager and re-attached to through a pidfd. Everything waits on
  * events: the child's exit (GSubprocess, i.e. SIGCHLD) or the pidfd becoming
- * readable, the manager directory's inotify events, timeouts as bounds.
+ * readable, the manager directory's inotify events (one descriptor for the
+ * whole process, see acrn_process_init_directory_watch()), timeouts as
+ * bounds.
  *
  * Threading: use an #AcrnProcess from one thread. Long-lived sources (the
  * exit watch that emits #AcrnProcess::exited, the output readers) live in
@@ -99,6 +101,8 @@ gboolean     acrn_process_stop_finish        (AcrnProcess         *self,
                                               GAsyncResult        *result,
                                               gboolean            *out_forced,
                                               GError             **error);
+
+gboolean     acrn_process_init_directory_watch (GError           **error);
 
 gboolean     acrn_proc_check_executable      (GPid                 pid,
                                               const char          *expected_exe,
