@@ -37,8 +37,9 @@
  *   manager socket answers DM_QUERY with "running": no fixed sleep. If
  *   acrn-dm exits first, the error has its exit status and last output; on
  *   timeout (`start-timeout-ms`) or cancellation acrn-dm is killed and
- *   reaped. The VM then returns to its previous state. Once running, the
- *   registry entry belongs to acrn-dm's pid.
+ *   reaped. The VM then returns to its previous state. From the spawn on,
+ *   the registry entry belongs to acrn-dm's pid (to this process again if
+ *   the start fails).
  * - `stop_vm` sends SIGINT (nothing with %VMM_STOP_FLAGS_WAIT_ONLY), waits
  *   for the exit up to `stop-timeout-ms`, then sends SIGKILL. Cancelling it
  *   sends SIGKILL at once: the VM still ends stopped, and the call fails
@@ -650,6 +651,42 @@ start_clear (VmmAcrnHypervisor *self)
   return caller_cancelled;
 }
 
+/* The CPUs and the CID live exactly as long as acrn-dm: they are handed to
+ * it as soon as it is spawned (while it boots), so that they stay taken
+ * if this process goes away meanwhile. */
+static void
+hand_resources_to (VmmAcrnHypervisor *self,
+                   AcrnProcess       *process)
+{
+  g_autoptr(GError) error = NULL;
+  GPid pid = acrn_process_get_pid (process);
+  guint64 start_time = acrn_process_get_start_time (process);
+
+  if (pid <= 0 || start_time == 0)
+    return;  /* gone already: the start fails and keeps them ours */
+
+  if (!acrn_registry_set_owner_pid (self->registry, vm_id (self), pid, start_time, &error))
+    acrn_log (self,
+              g_error_matches (error, VMM_ERROR, VMM_ERROR_STALE_STATE)
+                ? G_LOG_LEVEL_DEBUG : G_LOG_LEVEL_WARNING,
+              "Cannot hand its CPUs to acrn-dm: %s", error->message);
+}
+
+/* A start failed and the VM keeps its CPUs: they are ours again. */
+static void
+take_resources_back (VmmAcrnHypervisor *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!acrn_registry_set_owner_pid (self->registry, vm_id (self),
+                                    acrn_registry_get_owner_pid (self->registry),
+                                    acrn_registry_get_owner_start_time (self->registry),
+                                    &error) &&
+      !g_error_matches (error, VMM_ERROR, VMM_ERROR_NOT_FOUND))
+    acrn_log (self, G_LOG_LEVEL_WARNING, "Cannot take its CPUs back from acrn-dm: %s",
+              error->message);
+}
+
 static void
 start_wait_cb (GObject      *source,
                GAsyncResult *result,
@@ -677,15 +714,6 @@ start_wait_cb (GObject      *source,
     }
   if (error == NULL)
     {
-      g_autoptr(GError) owner_error = NULL;
-
-      /* The CPUs and the CID now live exactly as long as acrn-dm. */
-      if (!acrn_registry_set_owner_pid (self->registry, vm_id (self),
-                                        acrn_process_get_pid (process),
-                                        acrn_process_get_start_time (process), &owner_error))
-        acrn_log (self, G_LOG_LEVEL_WARNING, "Cannot hand its CPUs to acrn-dm: %s",
-                  owner_error->message);
-
       acrn_log (self, G_LOG_LEVEL_INFO, "running (acrn-dm pid %d)",
                 (int) acrn_process_get_pid (process));
       transition (self, VMM_VM_STATE_RUNNING);
@@ -716,6 +744,8 @@ start_wait_cb (GObject      *source,
    * taken them again for this start. */
   if (prev != VMM_VM_STATE_CREATED)
     release_resources (self);
+  else
+    take_resources_back (self);
   transition (self, prev);
 
   if (caller_cancelled && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -796,6 +826,7 @@ acrn_start_vm_async (VmmHypervisor       *hypervisor,
   acrn_process_wait_running_async (process, self->mngr_dir, self->vm_name,
                                    vmm_hypervisor_config_get_start_timeout_ms (self->config),
                                    self->start_cancellable, start_wait_cb, g_object_ref (task));
+  hand_resources_to (self, process);
 }
 
 /* ---- stop ---------------------------------------------------------------------------- */
@@ -890,20 +921,23 @@ acrn_stop_vm_async (VmmHypervisor       *hypervisor,
 
   acrn_log (self, G_LOG_LEVEL_INFO, "stopping%s",
             (flags & VMM_STOP_FLAGS_WAIT_ONLY) ? " (waiting for it to exit)" : " (SIGINT)");
-  transition (self, VMM_VM_STATE_STOPPING);
 
   if (self->start_task != NULL)
     {
       /* Starting: abort the start (acrn-dm is killed); the start's end
        * completes the stop. */
+      transition (self, VMM_VM_STATE_STOPPING);
       self->stop_during_start = TRUE;
       g_cancellable_cancel (self->start_cancellable);
       return;
     }
 
+  /* SIGINT first: acrn-dm shuts down while the state file is written.
+   * Its exit is only handled from the main loop, after STOPPING. */
   acrn_process_stop_async (self->process, (flags & VMM_STOP_FLAGS_WAIT_ONLY) == 0,
                            vmm_hypervisor_config_get_stop_timeout_ms (self->config),
                            cancellable, stop_done_cb, g_object_ref (task));
+  transition (self, VMM_VM_STATE_STOPPING);
 }
 
 /* ---- an exit nobody asked for ------------------------------------------------------------ */
