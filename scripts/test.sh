@@ -13,15 +13,17 @@ scripts/install-deps.sh
 case "$mode" in
   all|--all)
     builddir=${BUILDDIR:-_build}
-    [ -f "$builddir/build.ninja" ] || meson setup "$builddir" -Dwerror=true -Ddocs=enabled -Dintrospection=enabled
+    opts=(-Dwerror=true -Ddocs=enabled -Dintrospection=enabled)
+    # A build dir made by quickstart.sh is reused, with this pass's options.
+    if [ -f "$builddir/build.ninja" ]; then meson configure "$builddir" "${opts[@]}"; else meson setup "$builddir" "${opts[@]}"; fi
     meson compile -C "$builddir"
     meson test -C "$builddir" --print-errorlogs --num-processes 2
     meson test -C "$builddir" --setup valgrind --print-errorlogs --num-processes 2
     ;;
   --sanitize)
     builddir=${BUILDDIR:-_build-asan}
-    [ -f "$builddir/build.ninja" ] || meson setup "$builddir" -Dwerror=true \
-        -Db_sanitize=address,undefined -Db_lundef=false -Ddocs=disabled -Dintrospection=enabled
+    opts=(-Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false -Ddocs=disabled -Dintrospection=enabled)
+    if [ -f "$builddir/build.ninja" ]; then meson configure "$builddir" "${opts[@]}"; else meson setup "$builddir" "${opts[@]}"; fi
     meson compile -C "$builddir"
     # --no-rebuild: with these variables set, a rebuild would run
     # g-ir-scanner's dump program under LeakSanitizer, which fails on
