@@ -77,8 +77,10 @@
  * does not trip GLib's fatal warnings.
  *
  * Operations on one instance are meant to be called from one thread at a
- * time (state-changed is still emitted in the creating context); the action
- * signals may be emitted from any thread.
+ * time (state-changed is still emitted in the creating context). The
+ * action signals may be emitted from any thread: fail-next at any time,
+ * simulate-crash while no operation of the instance is running in another
+ * thread (it changes the same state they do, without a lock).
  */
 
 struct _VmmStubHypervisor
