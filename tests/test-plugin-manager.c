@@ -824,6 +824,55 @@ test_env_plugin_path_setgid (Fixture       *fixture,
   g_assert_true (g_strv_equal ((const char * const *) secure_path, expected));
 }
 
+/* A copy of the stub plugin under another file name (say, one a project
+ * ships for its tests) and the installed stub.so: the first registers the
+ * stub's type, the second cannot register it again. It is refused like a
+ * broken file, with an error naming it and no critical (which a test suite
+ * running with fatal criticals would die of).
+ */
+static void
+test_stub_copy_under_other_name (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autofree char *stub_path = g_build_filename (STUB_PLUGIN_DIR, "stub.so", NULL);
+  g_autofree char *stub = canonical (stub_path);
+  g_autofree char *dir = g_build_filename (fixture->tmpdir, "copies", NULL);
+  g_autofree char *copy_path = g_build_filename (dir, "copy-of-stub.so", NULL);
+  g_autofree char *copy = NULL;
+  g_autoptr(VmmHypervisor) hypervisor = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *path[] = { NULL, STUB_PLUGIN_DIR, NULL };
+  VmmPlugin *plugin;
+  GPtrArray *errors;
+
+  if (!g_test_subprocess ())
+    {
+      run_in_subprocess ();
+      return;
+    }
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  copy_file (stub, copy_path);
+  copy = canonical (copy_path);
+  path[0] = dir;
+  fixture->manager = vmm_plugin_manager_new_for_path (path);
+
+  g_test_expect_message ("Vmm", G_LOG_LEVEL_WARNING, "*/stub.so: *");
+  vmm_plugin_manager_scan (fixture->manager);
+  g_test_assert_expected_messages ();
+
+  errors = vmm_plugin_manager_get_load_errors (fixture->manager);
+  g_assert_cmpuint (errors->len, ==, 1);
+  assert_error_names_file (g_ptr_array_index (errors, 0), VMM_ERROR_PLUGIN, stub);
+
+  plugin = vmm_plugin_manager_find_plugin (fixture->manager, "stub");
+  g_assert_nonnull (plugin);
+  g_assert_cmpstr (vmm_plugin_get_filename (plugin), ==, copy);
+  hypervisor = vmm_plugin_manager_create_hypervisor (fixture->manager, "stub", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (G_OBJECT_TYPE_NAME (hypervisor), ==, "VmmStubHypervisor");
+}
+
 static void
 test_env_hypervisor (Fixture       *fixture,
                      gconstpointer  data)
@@ -948,6 +997,7 @@ main (int   argc,
   ADD ("/plugin-manager/broken/load-file", test_broken_plugins_load_file);
   ADD ("/plugin-manager/duplicate-name-per-manager", test_duplicate_name_per_manager);
   ADD ("/plugin-manager/load-once", test_load_once);
+  ADD ("/plugin-manager/broken/stub-copy-under-other-name", test_stub_copy_under_other_name);
   ADD ("/plugin-manager/default", test_default_plugin);
   ADD ("/plugin-manager/create-hypervisor", test_create_hypervisor);
   ADD ("/plugin-manager/static", test_static_plugin);

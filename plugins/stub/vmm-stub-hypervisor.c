@@ -1994,11 +1994,22 @@ vmm_stub_hypervisor_register_types (GTypeModule *module)
  *
  * Registers the stub's types and describes the backend.
  *
- * Returns: (transfer full): a new #VmmPlugin named `"stub"`, priority 0
+ * Returns: (transfer full) (nullable): a new #VmmPlugin named `"stub"`,
+ *   priority 0, or %NULL when another copy of the stub (a plugin file of
+ *   another name, or the stub linked into the program) has registered
+ *   `VmmStubHypervisor` already: GObject would refuse to register it again
  */
 VmmPlugin *
 vmm_stub_plugin_new (GTypeModule *module)
 {
+  if (vmm_stub_hypervisor_get_type () == 0 &&
+      g_type_from_name ("VmmStubHypervisor") != 0)
+    {
+      g_debug ("Not registering the stub's types: another copy of the stub "
+               "registered VmmStubHypervisor first");
+      return NULL;
+    }
+
   vmm_stub_hypervisor_register_types (module);
 
   return vmm_plugin_new ("stub",
