@@ -155,24 +155,207 @@ acrn_state_to_json_node (const AcrnState *state)
   return json_builder_get_root (builder);
 }
 
+/* ---- writing the text directly ------------------------------------------ */
+
+/* The state is written on every transition: its text is put together
+ * here, in the layout of json-glib's pretty printer (two spaces per level,
+ * `"key" : value`), without building a JsonNode tree for it first; that
+ * halves the cost of a write. Only the configuration and hot-plugged
+ * devices go through json-glib. */
+
+static void
+append_indent (GString *out,
+               guint    depth)
+{
+  for (guint i = 0; i < depth; i++)
+    g_string_append (out, "  ");
+}
+
+static void
+append_string (GString    *out,
+               const char *str)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = str != NULL ? str : ""; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      switch (c)
+        {
+        case '"':  g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\b': g_string_append (out, "\\b"); break;
+        case '\f': g_string_append (out, "\\f"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        default:
+          if (c < 0x20 || c == 0x7f)
+            g_string_append_printf (out, "\\u%04x", c);
+          else
+            g_string_append_c (out, (char) c);
+        }
+    }
+  g_string_append_c (out, '"');
+}
+
+/* `  "key" : ` at @depth. */
+static void
+append_key (GString    *out,
+            guint       depth,
+            const char *key)
+{
+  append_indent (out, depth);
+  append_string (out, key);
+  g_string_append (out, " : ");
+}
+
+/* @node pretty-printed by json-glib, its lines indented for @depth. */
+static void
+append_node (GString  *out,
+             JsonNode *node,
+             guint     depth)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, NULL);
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      g_string_append_c (out, *p);
+      if (*p == '\n')
+        append_indent (out, depth);
+    }
+}
+
 /**
  * acrn_state_to_json:
  * @state: a state
+ *
+ * Gives the same document as acrn_state_to_json_node(), as text laid out
+ * like json-glib's pretty printer does.
  *
  * Returns: (transfer full): @state as pretty-printed JSON text
  */
 char *
 acrn_state_to_json (const AcrnState *state)
 {
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  GString *out;
 
   g_return_val_if_fail (state != NULL, NULL);
 
-  node = acrn_state_to_json_node (state);
-  json_generator_set_root (generator, node);
-  json_generator_set_pretty (generator, TRUE);
-  return json_generator_to_data (generator, NULL);
+  out = g_string_sized_new (4096);
+  g_string_append (out, "{\n");
+  append_key (out, 1, "version");
+  g_string_append_printf (out, "%d,\n", ACRN_STATE_VERSION);
+  append_key (out, 1, "vm-id");
+  append_string (out, state->vm_id);
+  g_string_append (out, ",\n");
+  append_key (out, 1, "vm-name");
+  append_string (out, state->vm_name);
+  g_string_append (out, ",\n");
+  append_key (out, 1, "state");
+  append_string (out, state_nick (state->state));
+  g_string_append (out, ",\n");
+  append_key (out, 1, "pid");
+  g_string_append_printf (out, "%d,\n", (int) state->pid);
+  append_key (out, 1, "start-time");
+  g_string_append_printf (out, "%" G_GINT64_FORMAT ",\n", (gint64) state->start_time);
+  append_key (out, 1, "exit-status");
+  g_string_append_printf (out, "%d,\n", state->exit_status);
+  append_key (out, 1, "mngr-dir");
+  append_string (out, state->mngr_dir);
+  g_string_append (out, ",\n");
+  append_key (out, 1, "console-path");
+  append_string (out, state->console_path);
+  g_string_append (out, ",\n");
+
+  append_key (out, 1, "cpus");
+  if (state->cpus->len == 0)
+    g_string_append (out, "[]");
+  else
+    {
+      g_string_append (out, "[\n");
+      for (guint i = 0; i < state->cpus->len; i++)
+        {
+          append_indent (out, 2);
+          g_string_append_printf (out, "%" G_GUINT32_FORMAT "%s\n",
+                                  g_array_index (state->cpus, guint32, i),
+                                  i + 1 < state->cpus->len ? "," : "");
+        }
+      append_indent (out, 1);
+      g_string_append_c (out, ']');
+    }
+  g_string_append (out, ",\n");
+
+  append_key (out, 1, "cid");
+  g_string_append_printf (out, "%" G_GUINT32_FORMAT ",\n", state->cid);
+
+  append_key (out, 1, "pool");
+  if (state->pool->len == 0)
+    g_string_append (out, "[]");
+  else
+    {
+      g_string_append (out, "[\n");
+      for (guint i = 0; i < state->pool->len; i++)
+        {
+          AcrnPoolSlot *slot = &g_array_index (state->pool, AcrnPoolSlot, i);
+
+          append_indent (out, 2);
+          g_string_append (out, "{\n");
+          append_key (out, 3, "slot");
+          g_string_append_printf (out, "%u,\n", slot->slot);
+          append_key (out, 3, "device");
+          if (slot->device != NULL)
+            {
+              g_autoptr(JsonNode) device = vmm_device_to_json (slot->device);
+
+              append_node (out, device, 3);
+            }
+          else
+            g_string_append (out, "null");
+          g_string_append_c (out, '\n');
+          append_indent (out, 2);
+          g_string_append (out, i + 1 < state->pool->len ? "},\n" : "}\n");
+        }
+      append_indent (out, 1);
+      g_string_append_c (out, ']');
+    }
+  g_string_append (out, ",\n");
+
+  append_key (out, 1, "command-line");
+  if (state->command_line == NULL)
+    g_string_append (out, "null");
+  else if (state->command_line[0] == NULL)
+    g_string_append (out, "[]");
+  else
+    {
+      g_string_append (out, "[\n");
+      for (guint i = 0; state->command_line[i] != NULL; i++)
+        {
+          append_indent (out, 2);
+          append_string (out, state->command_line[i]);
+          g_string_append (out, state->command_line[i + 1] != NULL ? ",\n" : "\n");
+        }
+      append_indent (out, 1);
+      g_string_append_c (out, ']');
+    }
+  g_string_append (out, ",\n");
+
+  append_key (out, 1, "config");
+  if (state->config != NULL)
+    {
+      g_autoptr(JsonNode) config = vmm_hypervisor_config_to_json_node (state->config);
+
+      append_node (out, config, 1);
+    }
+  else
+    g_string_append (out, "null");
+  g_string_append (out, "\n}");
+
+  return g_string_free (out, FALSE);
 }
 
 /* ---- reading ------------------------------------------------------------- */
@@ -549,12 +732,14 @@ acrn_state_get_path (const char *store_dir,
   return g_build_filename (store_dir, vm_id, ACRN_STATE_FILE_NAME, NULL);
 }
 
-/* Creates a temporary file next to @path and writes @data to it. Returns
- * its name, or %NULL with errno set. */
+/* Creates a temporary file next to @path and writes @data to it (and
+ * flushes it to disk with @durable). Returns its name, or %NULL with errno
+ * set. */
 static char *
 write_temporary (const char *path,
                  const char *data,
-                 gsize       length)
+                 gsize       length,
+                 gboolean    durable)
 {
   g_autofree char *tmp = g_strconcat (path, ".XXXXXX", NULL);
   int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
@@ -574,6 +759,8 @@ write_temporary (const char *path,
       data += n;
       length -= (gsize) n;
     }
+  if (durable && fsync (fd) != 0)
+    goto fail;
   if (close (fd) != 0)
     {
       fd = -1;
@@ -588,6 +775,61 @@ fail:
   g_unlink (tmp);
   errno = errsv;
   return NULL;
+}
+
+/**
+ * acrn_file_replace:
+ * @path: a file
+ * @contents: (array length=length): what it must hold
+ * @length: the length of @contents
+ * @durable: flush the new contents to disk before they replace the old
+ * @error: return location for a #GError
+ *
+ * Replaces @path atomically with a file of mode 0600 holding @contents: a
+ * temporary file in the same directory is written, then renamed over
+ * @path, so a reader sees the old or the new contents, never a mix.
+ *
+ * With @durable, the new file is flushed (fsync) before the rename, so
+ * that after a crash of the host the file holds the old or the new
+ * contents, not an empty or partial one (the rename itself may be lost).
+ * The directory is not flushed. Without @durable nothing is flushed: for
+ * files that mean nothing after a reboot.
+ *
+ * Returns: %TRUE, or %FALSE with a %G_FILE_ERROR (the message gives the
+ *   reason; the caller names @path)
+ */
+gboolean
+acrn_file_replace (const char  *path,
+                   const char  *contents,
+                   gsize        length,
+                   gboolean     durable,
+                   GError     **error)
+{
+  g_autofree char *tmp = NULL;
+  int errsv;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (contents != NULL || length == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  tmp = write_temporary (path, contents, length, durable);
+  if (tmp == NULL)
+    {
+      errsv = errno;
+      g_set_error_literal (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
+                           g_strerror (errsv));
+      return FALSE;
+    }
+
+  if (g_rename (tmp, path) != 0)
+    {
+      errsv = errno;
+      g_unlink (tmp);
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
+                   "cannot rename %s: %s", tmp, g_strerror (errsv));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /**
@@ -614,44 +856,37 @@ acrn_state_save (const AcrnState  *state,
                  GError          **error)
 {
   g_autofree char *json = NULL;
-  g_autofree char *tmp = NULL;
-  int errsv;
+  g_autoptr(GError) local_error = NULL;
+  gsize length;
 
   g_return_val_if_fail (state != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   json = acrn_state_to_json (state);
+  length = strlen (json);
 
-  tmp = write_temporary (path, json, strlen (json));
-  if (tmp == NULL && errno == ENOENT)
+  if (!acrn_file_replace (path, json, length, FALSE, &local_error) &&
+      g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     {
       /* The VM's directory is made once, by the first save. */
       g_autofree char *dir = g_path_get_dirname (path);
 
+      g_clear_error (&local_error);
       if (g_mkdir_with_parents (dir, 0700) != 0)
         {
-          errsv = errno;
+          int errsv = errno;
+
           g_set_error (error, VMM_ERROR, VMM_ERROR_IO, "Cannot create %s: %s",
                        dir, g_strerror (errsv));
           return FALSE;
         }
-      tmp = write_temporary (path, json, strlen (json));
+      acrn_file_replace (path, json, length, FALSE, &local_error);
     }
-  if (tmp == NULL)
+  if (local_error != NULL)
     {
-      errsv = errno;
       g_set_error (error, VMM_ERROR, VMM_ERROR_IO, "Cannot write the ACRN state %s: %s",
-                   path, g_strerror (errsv));
-      return FALSE;
-    }
-
-  if (g_rename (tmp, path) != 0)
-    {
-      errsv = errno;
-      g_unlink (tmp);
-      g_set_error (error, VMM_ERROR, VMM_ERROR_IO, "Cannot write the ACRN state %s: "
-                   "cannot rename %s: %s", path, tmp, g_strerror (errsv));
+                   path, local_error->message);
       return FALSE;
     }
   return TRUE;

@@ -108,4 +108,10 @@ gboolean    acrn_state_save            (const AcrnState  *state,
 AcrnState  *acrn_state_load            (const char       *path,
                                         GError          **error);
 
+gboolean    acrn_file_replace          (const char       *path,
+                                        const char       *contents,
+                                        gsize             length,
+                                        gboolean          durable,
+                                        GError          **error);
+
 G_END_DECLS

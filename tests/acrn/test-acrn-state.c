@@ -83,6 +83,64 @@ test_round_trip (void)
   g_assert_cmpstr (json, ==, json2);
 }
 
+/* The text is the document acrn_state_to_json_node() builds, whatever the
+ * strings hold, and it is laid out as json-glib's pretty printer lays it
+ * out (the written text is put together without json-glib). */
+static void
+assert_text_matches_node (AcrnState *state)
+{
+  g_autofree char *json = acrn_state_to_json (state);
+  g_autoptr(JsonNode) node = acrn_state_to_json_node (state);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reference = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, json, -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (json_node_equal (json_parser_get_root (parser), node));
+
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, node);
+  reference = json_generator_to_data (generator, NULL);
+  g_assert_cmpstr (json, ==, reference);
+}
+
+static void
+test_text (void)
+{
+  g_autoptr(AcrnState) state = sample_state ();
+  g_autoptr(AcrnState) weird = sample_state ();
+  g_autoptr(AcrnState) empty = acrn_state_new ();
+  const char *argv[] = { "/opt/acrn dm/\"quoted\"", "back\\slash", "tab\there",
+                         "new\nline", "cr\rbs\bff\f", "\x01\x1b", "\xc3\xa9t\xc3\xa9", "", NULL };
+
+  assert_text_matches_node (state);
+
+  /* Strings that need escaping, no CPU, an empty pool, no CID. */
+  g_free (weird->console_path);
+  weird->console_path = g_strdup ("/run/a \"b\" \\ c/console.sock");
+  g_free (weird->mngr_dir);
+  weird->mngr_dir = g_strdup ("/run/\xe2\x80\xa8mngr");
+  g_strfreev (weird->command_line);
+  weird->command_line = g_strdupv ((char **) argv);
+  g_array_set_size (weird->cpus, 0);
+  g_array_set_size (weird->pool, 0);
+  weird->cid = 0;
+  weird->pid = 0;
+  weird->start_time = 0;
+  weird->state = VMM_VM_STATE_STOPPED;
+  weird->exit_status = 0x8b;
+  assert_text_matches_node (weird);
+
+  /* Nothing at all: no command line (null), no config (null). */
+  empty->vm_id = g_strdup ("e");
+  empty->vm_name = g_strdup ("sbx-e");
+  empty->mngr_dir = g_strdup ("/m");
+  empty->console_path = g_strdup ("");
+  assert_text_matches_node (empty);
+}
+
 static void
 test_json_keys (void)
 {
@@ -236,6 +294,7 @@ main (int   argc,
 
   g_test_add_func ("/acrn/state/round-trip", test_round_trip);
   g_test_add_func ("/acrn/state/json-keys", test_json_keys);
+  g_test_add_func ("/acrn/state/text", test_text);
   g_test_add_func ("/acrn/state/invalid", test_invalid);
   g_test_add_func ("/acrn/state/save-load", test_save_load);
   g_test_add_func ("/acrn/state/save-error", test_save_error);
