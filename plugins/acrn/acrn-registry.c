@@ -73,6 +73,7 @@
 
 #include "acrn-cpuinfo.h"
 #include "acrn-registry.h"
+#include "acrn-state.h"
 
 #define REGISTRY_FORMAT_VERSION 1
 
@@ -613,6 +614,9 @@ registry_load (AcrnRegistry  *self,
   return TRUE;
 }
 
+/* Durable: after a crash of the host the file holds the old or the new
+ * entries, never a truncated file (which would block every operation until
+ * an administrator removes it). */
 static gboolean
 registry_save (AcrnRegistry  *self,
                GPtrArray     *entries,
@@ -621,9 +625,7 @@ registry_save (AcrnRegistry  *self,
   g_autofree char *data = entries_to_json (entries);
   g_autoptr(GError) local_error = NULL;
 
-  if (!g_file_set_contents_full (self->path, data, -1,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600,
-                                 &local_error))
+  if (!acrn_file_replace (self->path, data, strlen (data), TRUE, &local_error))
     {
       g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
                    "Cannot write the ACRN registry %s: %s",
@@ -685,30 +687,46 @@ registry_lock (AcrnRegistry  *self,
   return g_steal_fd (&fd);
 }
 
-/* The calling process: the owner of the entries it allocates with
- * acrn_registry_new(). Such entries are live by definition, so
- * reclaiming never reads /proc for them. Recomputed after a fork. */
+/* The calling process's pid and start time, read once (again after a
+ * fork). */
 static gboolean
-is_this_process (GPid    pid,
-                 guint64 start_time)
+get_self_identity (GPid     *out_pid,
+                   guint64  *out_start_time,
+                   GError  **error)
 {
   G_LOCK_DEFINE_STATIC (self_identity);
   static GPid self_pid;
   static guint64 self_start_time;
   GPid current = getpid ();
-  gboolean result = FALSE;
-
-  if (pid != current)
-    return FALSE;
+  gboolean ok = TRUE;
 
   G_LOCK (self_identity);
-  if (self_pid != current &&
-      acrn_proc_get_start_time (current, &self_start_time, NULL))
-    self_pid = current;
-  result = self_pid == current && self_start_time == start_time;
+  if (self_pid != current)
+    {
+      ok = acrn_proc_get_start_time (current, &self_start_time, error);
+      if (ok)
+        self_pid = current;
+    }
+  *out_pid = current;
+  *out_start_time = self_start_time;
   G_UNLOCK (self_identity);
 
-  return result;
+  return ok;
+}
+
+/* The calling process owns the entries it allocates with
+ * acrn_registry_new(). Such entries are live by definition, so reclaiming
+ * never reads /proc for them. */
+static gboolean
+is_this_process (GPid    pid,
+                 guint64 start_time)
+{
+  GPid self_pid = 0;
+  guint64 self_start_time = 0;
+
+  return pid == getpid () &&
+         get_self_identity (&self_pid, &self_start_time, NULL) &&
+         pid == self_pid && start_time == self_start_time;
 }
 
 static gboolean
@@ -802,6 +820,146 @@ typedef gboolean (*RegistryEditFunc) (Transaction  *tx,
                                       gpointer      user_data,
                                       GError      **error);
 
+/* ---- the parsed registry, kept between operations ------------------- */
+
+/* Parsing the file on every operation costs O(n) for n entries. Each
+ * process keeps the entries it last read or wrote, per registry file, and
+ * reuses them while the file is unchanged: every writer increments a
+ * generation number kept in the lock file, and the file must also be the
+ * same inode with the same size and times (so that a writer that does not
+ * count, such as an administrator, is noticed too). Both are checked under
+ * the lock. */
+typedef struct
+{
+  guint64    generation;
+  gboolean   exists;
+  GStatBuf   st;
+  GPtrArray *entries;
+} RegistryCache;
+
+G_LOCK_DEFINE_STATIC (registry_caches);
+static GHashTable *registry_caches;   /* path -> RegistryCache* */
+
+static void
+registry_cache_free (gpointer data)
+{
+  RegistryCache *cache = data;
+
+  g_clear_pointer (&cache->entries, g_ptr_array_unref);
+  g_free (cache);
+}
+
+static gboolean
+same_file (const GStatBuf *a,
+           const GStatBuf *b)
+{
+  return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+         a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+         a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Takes the cached entries of @path if they are those of the file as it
+ * is (@exists, @st) at @generation; the cache keeps nothing meanwhile. */
+static GPtrArray *
+registry_cache_take (const char     *path,
+                     guint64         generation,
+                     gboolean        exists,
+                     const GStatBuf *st)
+{
+  RegistryCache *cache;
+  GPtrArray *entries = NULL;
+
+  G_LOCK (registry_caches);
+  cache = registry_caches != NULL ? g_hash_table_lookup (registry_caches, path) : NULL;
+  if (cache != NULL && cache->entries != NULL && cache->generation == generation &&
+      cache->exists == exists && (!exists || same_file (&cache->st, st)))
+    entries = g_steal_pointer (&cache->entries);
+  else if (cache != NULL)
+    g_clear_pointer (&cache->entries, g_ptr_array_unref);
+  G_UNLOCK (registry_caches);
+
+  return entries;
+}
+
+static void
+registry_cache_put (const char     *path,
+                    guint64         generation,
+                    gboolean        exists,
+                    const GStatBuf *st,
+                    GPtrArray      *entries)
+{
+  RegistryCache *cache;
+
+  G_LOCK (registry_caches);
+  if (registry_caches == NULL)
+    registry_caches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, registry_cache_free);
+  cache = g_hash_table_lookup (registry_caches, path);
+  if (cache == NULL)
+    {
+      cache = g_new0 (RegistryCache, 1);
+      g_hash_table_insert (registry_caches, g_strdup (path), cache);
+    }
+  g_clear_pointer (&cache->entries, g_ptr_array_unref);
+  cache->generation = generation;
+  cache->exists = exists;
+  if (exists)
+    cache->st = *st;
+  cache->entries = g_ptr_array_ref (entries);
+  G_UNLOCK (registry_caches);
+}
+
+static guint64
+read_generation (int lock_fd)
+{
+  guint8 buf[8];
+  guint64 generation = 0;
+
+  /* An empty lock file (made by a version that did not count) is 0. */
+  if (pread (lock_fd, buf, sizeof buf, 0) != (gssize) sizeof buf)
+    return 0;
+  for (guint i = 0; i < sizeof buf; i++)
+    generation |= (guint64) buf[i] << (8 * i);
+  return generation;
+}
+
+static gboolean
+write_generation (int     lock_fd,
+                  guint64 generation)
+{
+  guint8 buf[8];
+
+  for (guint i = 0; i < sizeof buf; i++)
+    buf[i] = (guint8) (generation >> (8 * i));
+  return pwrite (lock_fd, buf, sizeof buf, 0) == (gssize) sizeof buf;
+}
+
+/* Whether the registry file exists, and its identity. */
+static gboolean
+registry_stat (AcrnRegistry  *self,
+               gboolean      *exists,
+               GStatBuf      *st,
+               GError       **error)
+{
+  if (g_stat (self->path, st) == 0)
+    {
+      *exists = TRUE;
+      return TRUE;
+    }
+  if (errno == ENOENT)
+    {
+      *exists = FALSE;
+      return TRUE;
+    }
+
+  {
+    int saved_errno = errno;
+
+    g_set_error (error, VMM_ERROR, VMM_ERROR_IO, "Cannot read the ACRN registry %s: %s",
+                 self->path, g_strerror (saved_errno));
+    return FALSE;
+  }
+}
+
 static gboolean
 registry_transact (AcrnRegistry      *self,
                    RegistryEditFunc   func,
@@ -811,21 +969,38 @@ registry_transact (AcrnRegistry      *self,
   g_auto(AcrnFd) lock_fd = -1;
   g_autoptr(GPtrArray) entries = NULL;
   Transaction tx = { self, NULL, FALSE, FALSE };
+  GStatBuf st;
+  gboolean exists = FALSE;
+  guint64 generation;
 
   lock_fd = registry_lock (self, error);
   if (lock_fd < 0)
     return FALSE;
 
-  if (!registry_load (self, &entries, error))
+  generation = read_generation (lock_fd);
+  if (!registry_stat (self, &exists, &st, error))
+    return FALSE;
+
+  entries = registry_cache_take (self->path, generation, exists, &st);
+  if (entries == NULL && !registry_load (self, &entries, error))
     return FALSE;
   tx.entries = entries;
 
+  /* On failure the entries may differ from the file: not kept. */
   if (!func (&tx, user_data, error))
     return FALSE;
 
-  if (tx.changed && !registry_save (self, entries, error))
-    return FALSE;
+  if (tx.changed)
+    {
+      if (!registry_save (self, entries, error))
+        return FALSE;
+      generation++;
+      if (!write_generation (lock_fd, generation) ||
+          !registry_stat (self, &exists, &st, NULL))
+        return TRUE;  /* saved; the next operation reads the file */
+    }
 
+  registry_cache_put (self->path, generation, exists, &st, entries);
   return TRUE;
   /* lock_fd is closed here, after the write: that releases the lock. */
 }
@@ -908,12 +1083,12 @@ acrn_registry_new (const char  *store_dir,
                    GError     **error)
 {
   guint64 start_time = 0;
-  GPid self_pid = getpid ();
+  GPid self_pid = 0;
 
   g_return_val_if_fail (store_dir != NULL && store_dir[0] != '\0', NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!acrn_proc_get_start_time (self_pid, &start_time, error))
+  if (!get_self_identity (&self_pid, &start_time, error))
     return NULL;
 
   return acrn_registry_new_for_owner (store_dir, self_pid, start_time);
