@@ -1136,6 +1136,55 @@ test_file_format (Fixture       *f,
   g_assert_cmpuint (alloc_cid (f->reg, "vm", 0), ==, 4);
 }
 
+/* The entries a process keeps between operations are not trusted once
+ * someone else changed the file, even a writer that does not take the
+ * lock nor count its writes (an administrator's editor, here). */
+static void
+test_file_changed_behind (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GArray) allowed = load_allowed ("acrn-cpuinfo-4", NULL);
+  g_autoptr(GArray) cpus = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autofree char *text = NULL;
+  guint64 start_time = self_start_time ();
+  FILE *file;
+
+  cpus = alloc_cpus (f->reg, "mine", 1, allowed, TRUE);
+  assert_ids (cpus, "0");
+  g_clear_pointer (&cpus, g_array_unref);
+
+  /* Replaced by another file. */
+  text = g_strdup_printf ("{ \"version\" : 1, \"entries\" : [ { \"vm-id\" : \"ext\", "
+                          "\"pid\" : %d, \"start-time\" : %" G_GUINT64_FORMAT ", "
+                          "\"cpus\" : [ 0, 2 ], \"cids\" : [] } ] }",
+                          (int) getpid (), start_time);
+  g_assert_true (g_file_set_contents (f->path, text, -1, NULL));
+  cpus = alloc_cpus (f->reg, "other", 1, allowed, TRUE);
+  assert_ids (cpus, "4");
+  g_clear_pointer (&cpus, g_array_unref);
+  entries = list (f);
+  g_assert_cmpuint (entries->len, ==, 2);
+  g_assert_null (find (entries, "mine"));
+  assert_ids (find (entries, "ext")->cpus, "0,2");
+  g_clear_pointer (&entries, g_ptr_array_unref);
+
+  /* Rewritten in place, same inode. */
+  g_clear_pointer (&text, g_free);
+  text = g_strdup_printf ("{ \"version\" : 1, \"entries\" : [ { \"vm-id\" : \"ext2\", "
+                          "\"pid\" : %d, \"start-time\" : %" G_GUINT64_FORMAT ", "
+                          "\"cpus\" : [ 6 ], \"cids\" : [] } ] }",
+                          (int) getpid (), start_time);
+  file = fopen (f->path, "r+");
+  g_assert_nonnull (file);
+  g_assert_cmpint (ftruncate (fileno (file), 0), ==, 0);
+  g_assert_cmpint (fputs (text, file), >=, 0);
+  g_assert_cmpint (fclose (file), ==, 0);
+  entries = list (f);
+  g_assert_cmpuint (entries->len, ==, 1);
+  assert_ids (find (entries, "ext2")->cpus, "6");
+}
+
 /* ------------------------------------------------------------------ */
 /* Threads of one process (GTask, as an async caller would)           */
 
@@ -1483,6 +1532,7 @@ main (int    argc,
   ADD ("cid", test_cid);
   ADD ("file/corrupt", test_corrupt);
   ADD ("file/format", test_file_format);
+  ADD ("file/changed-behind", test_file_changed_behind);
   ADD ("threads", test_threads);
   ADD ("stress", test_stress);
 #undef ADD
