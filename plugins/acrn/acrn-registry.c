@@ -523,52 +523,59 @@ entries_from_json (const char *data,
   return g_steal_pointer (&entries);
 }
 
+/* `"name" : [ ids ]` at depth 3, in json-glib's pretty layout. */
 static void
-add_id_array (JsonBuilder *builder,
-              const char  *name,
-              GArray      *ids)
+append_id_array (GString    *out,
+                 const char *name,
+                 GArray     *ids)
 {
-  json_builder_set_member_name (builder, name);
-  json_builder_begin_array (builder);
+  g_string_append_printf (out, "      \"%s\" : ", name);
+  if (ids->len == 0)
+    {
+      g_string_append (out, "[]");
+      return;
+    }
+  g_string_append (out, "[\n");
   for (guint i = 0; i < ids->len; i++)
-    json_builder_add_int_value (builder, g_array_index (ids, guint32, i));
-  json_builder_end_array (builder);
+    g_string_append_printf (out, "        %" G_GUINT32_FORMAT "%s\n",
+                            g_array_index (ids, guint32, i), i + 1 < ids->len ? "," : "");
+  g_string_append (out, "      ]");
 }
 
+/* The file's text, put together directly (as the state file is): the
+ * whole registry is written on every change, so this is O(n) per
+ * operation, and json-glib's builder and generator cost ten times more. */
 static char *
 entries_to_json (GPtrArray *entries)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
+  GString *out = g_string_sized_new (64 + 160 * entries->len);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "version");
-  json_builder_add_int_value (builder, REGISTRY_FORMAT_VERSION);
-  json_builder_set_member_name (builder, "entries");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < entries->len; i++)
+  g_string_append_printf (out, "{\n  \"version\" : %d,\n  \"entries\" : ",
+                          REGISTRY_FORMAT_VERSION);
+  if (entries->len == 0)
+    g_string_append (out, "[]");
+  else
     {
-      AcrnRegistryEntry *entry = g_ptr_array_index (entries, i);
+      g_string_append (out, "[\n");
+      for (guint i = 0; i < entries->len; i++)
+        {
+          AcrnRegistryEntry *entry = g_ptr_array_index (entries, i);
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "vm-id");
-      json_builder_add_string_value (builder, entry->vm_id);
-      json_builder_set_member_name (builder, "pid");
-      json_builder_add_int_value (builder, entry->pid);
-      json_builder_set_member_name (builder, "start-time");
-      json_builder_add_int_value (builder, (gint64) entry->start_time);
-      add_id_array (builder, "cpus", entry->cpus);
-      add_id_array (builder, "cids", entry->cids);
-      json_builder_end_object (builder);
+          g_string_append (out, "    {\n      \"vm-id\" : ");
+          acrn_json_append_string (out, entry->vm_id);
+          g_string_append_printf (out, ",\n      \"pid\" : %d,\n"
+                                  "      \"start-time\" : %" G_GINT64_FORMAT ",\n",
+                                  (int) entry->pid, (gint64) entry->start_time);
+          append_id_array (out, "cpus", entry->cpus);
+          g_string_append (out, ",\n");
+          append_id_array (out, "cids", entry->cids);
+          g_string_append (out, i + 1 < entries->len ? "\n    },\n" : "\n    }\n");
+        }
+      g_string_append (out, "  ]");
     }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
+  g_string_append (out, "\n}");
 
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  return json_generator_to_data (generator, NULL);
+  return g_string_free (out, FALSE);
 }
 
 /* ------------------------------------------------------------------ */

@@ -171,9 +171,17 @@ append_indent (GString *out,
     g_string_append (out, "  ");
 }
 
-static void
-append_string (GString    *out,
-               const char *str)
+/**
+ * acrn_json_append_string:
+ * @out: a string
+ * @str: (nullable): a UTF-8 string; %NULL is written as `""`
+ *
+ * Appends @str as a JSON string literal, escaped as json-glib escapes it
+ * (quote, backslash and control characters; other characters as they are).
+ */
+void
+acrn_json_append_string (GString    *out,
+                         const char *str)
 {
   g_string_append_c (out, '"');
   for (const char *p = str != NULL ? str : ""; *p != '\0'; p++)
@@ -206,7 +214,7 @@ append_key (GString    *out,
             const char *key)
 {
   append_indent (out, depth);
-  append_string (out, key);
+  acrn_json_append_string (out, key);
   g_string_append (out, " : ");
 }
 
@@ -251,13 +259,13 @@ acrn_state_to_json (const AcrnState *state)
   append_key (out, 1, "version");
   g_string_append_printf (out, "%d,\n", ACRN_STATE_VERSION);
   append_key (out, 1, "vm-id");
-  append_string (out, state->vm_id);
+  acrn_json_append_string (out, state->vm_id);
   g_string_append (out, ",\n");
   append_key (out, 1, "vm-name");
-  append_string (out, state->vm_name);
+  acrn_json_append_string (out, state->vm_name);
   g_string_append (out, ",\n");
   append_key (out, 1, "state");
-  append_string (out, state_nick (state->state));
+  acrn_json_append_string (out, state_nick (state->state));
   g_string_append (out, ",\n");
   append_key (out, 1, "pid");
   g_string_append_printf (out, "%d,\n", (int) state->pid);
@@ -266,10 +274,10 @@ acrn_state_to_json (const AcrnState *state)
   append_key (out, 1, "exit-status");
   g_string_append_printf (out, "%d,\n", state->exit_status);
   append_key (out, 1, "mngr-dir");
-  append_string (out, state->mngr_dir);
+  acrn_json_append_string (out, state->mngr_dir);
   g_string_append (out, ",\n");
   append_key (out, 1, "console-path");
-  append_string (out, state->console_path);
+  acrn_json_append_string (out, state->console_path);
   g_string_append (out, ",\n");
 
   append_key (out, 1, "cpus");
@@ -336,7 +344,7 @@ acrn_state_to_json (const AcrnState *state)
       for (guint i = 0; state->command_line[i] != NULL; i++)
         {
           append_indent (out, 2);
-          append_string (out, state->command_line[i]);
+          acrn_json_append_string (out, state->command_line[i]);
           g_string_append (out, state->command_line[i + 1] != NULL ? ",\n" : "\n");
         }
       append_indent (out, 1);

@@ -108,6 +108,9 @@ gboolean    acrn_state_save            (const AcrnState  *state,
 AcrnState  *acrn_state_load            (const char       *path,
                                         GError          **error);
 
+void        acrn_json_append_string    (GString          *out,
+                                        const char       *str);
+
 gboolean    acrn_file_replace          (const char       *path,
                                         const char       *contents,
                                         gsize             length,

@@ -1136,6 +1136,43 @@ test_file_format (Fixture       *f,
   g_assert_cmpuint (alloc_cid (f->reg, "vm", 0), ==, 4);
 }
 
+/* The file is written without json-glib, in its pretty layout: parsing it
+ * and printing it again with json-glib gives the same text. */
+static void
+test_file_layout (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GArray) allowed = load_allowed ("acrn-cpuinfo-4", NULL);
+  g_autoptr(GArray) cpus = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *again = NULL;
+
+  cpus = alloc_cpus (f->reg, "a \"quoted\" \\ id\t\xc3\xa9", 2, allowed, TRUE);
+  g_assert_cmpuint (alloc_cid (f->reg, "cid-only", 0), ==, 3);
+  g_clear_pointer (&cpus, g_array_unref);
+  cpus = alloc_cpus (f->reg, "b", 1, allowed, TRUE);
+
+  g_assert_true (g_file_get_contents (f->path, &text, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
+  g_assert_no_error (error);
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  again = json_generator_to_data (generator, NULL);
+  g_assert_cmpstr (text, ==, again);
+  g_assert_true (file_mentions_vm (f->path, "a \"quoted\" \\ id\t\xc3\xa9"));
+
+  release (f->reg, "a \"quoted\" \\ id\t\xc3\xa9");
+  release (f->reg, "cid-only");
+  release (f->reg, "b");
+  g_clear_pointer (&text, g_free);
+  g_assert_true (g_file_get_contents (f->path, &text, NULL, &error));
+  g_assert_cmpstr (text, ==, "{\n  \"version\" : 1,\n  \"entries\" : []\n}");
+}
+
 /* The entries a process keeps between operations are not trusted once
  * someone else changed the file, even a writer that does not take the
  * lock nor count its writes (an administrator's editor, here). */
@@ -1532,6 +1569,7 @@ main (int    argc,
   ADD ("cid", test_cid);
   ADD ("file/corrupt", test_corrupt);
   ADD ("file/format", test_file_format);
+  ADD ("file/layout", test_file_layout);
   ADD ("file/changed-behind", test_file_changed_behind);
   ADD ("threads", test_threads);
   ADD ("stress", test_stress);
