@@ -1582,31 +1582,69 @@ test_generate_socket (Fixture       *f,
                       gconstpointer  data)
 {
   g_autoptr(VmmStubHypervisor) other = vmm_stub_hypervisor_new (VMM_STUB_CAPABILITIES);
-  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  g_autoptr(VmmStubHypervisor) third = vmm_stub_hypervisor_new (VMM_STUB_CAPABILITIES);
   g_autoptr(VmmHypervisorConfig) other_config = NULL;
+  g_autoptr(VmmHypervisorConfig) third_config = NULL;
+  g_autoptr(VmmVsockDevice) mine = NULL;
+  g_autoptr(VmmVsockDevice) again = NULL;
+  g_autoptr(VmmVsockDevice) configured = NULL;
+  g_autoptr(VmmVsockDevice) refused = NULL;
+  g_autoptr(VmmVsockDevice) reused = NULL;
   g_autoptr(GError) error = NULL;
+  guint32 cid;
 
-  bring_to (f, VMM_VM_STATE_CREATED);
+  /* One CID per VM (as on ACRN): the configuration's if it names one... */
   other_config = make_config (f->tmpdir, 1, "{\"type\":\"vsock\",\"cid\":5}");
   g_assert_true (vmm_hypervisor_create_vm (VMM_HYPERVISOR (other), other_config, NULL, &error));
   g_assert_no_error (error);
+  configured = vmm_hypervisor_generate_socket (VMM_HYPERVISOR (other), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vmm_vsock_device_get_cid (configured), ==, 5);
+  g_assert_cmpuint (vmm_vsock_device_get_port (configured), ==, VMM_STUB_VSOCK_PORT);
 
-  /* Unique across instances of the process, never the config's CID. */
-  for (int i = 0; i < 10; i++)
-    {
-      VmmHypervisor *hv = (i % 2) ? f->hv : VMM_HYPERVISOR (other);
-      g_autoptr(VmmVsockDevice) vsock = vmm_hypervisor_generate_socket (hv, &error);
-      guint32 cid;
+  /* ... else the lowest free one, the same one when asked again. */
+  bring_to (f, VMM_VM_STATE_RUNNING);
+  mine = vmm_hypervisor_generate_socket (f->hv, &error);
+  g_assert_no_error (error);
+  cid = vmm_vsock_device_get_cid (mine);
+  g_assert_cmpuint (cid, >=, VMM_VSOCK_CID_MIN);
+  g_assert_cmpuint (cid, !=, 5);
+  again = vmm_hypervisor_generate_socket (f->hv, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vmm_vsock_device_get_cid (again), ==, cid);
 
-      g_assert_no_error (error);
-      cid = vmm_vsock_device_get_cid (vsock);
-      g_assert_cmpuint (cid, >=, VMM_VSOCK_CID_MIN);
-      g_assert_cmpuint (vmm_vsock_device_get_port (vsock), ==, VMM_STUB_VSOCK_PORT);
-      g_assert_false (g_hash_table_contains (seen, GUINT_TO_POINTER (cid)));
-      if (hv == VMM_HYPERVISOR (other))
-        g_assert_cmpuint (cid, !=, 5);
-      g_hash_table_add (seen, GUINT_TO_POINTER (cid));
-    }
+  /* A CID another VM holds cannot be taken through the configuration. */
+  third_config = make_config (f->tmpdir, 1, "{\"type\":\"vsock\",\"cid\":5}");
+  g_assert_true (vmm_hypervisor_create_vm (VMM_HYPERVISOR (third), third_config, NULL, &error));
+  g_assert_no_error (error);
+  refused = vmm_hypervisor_generate_socket (VMM_HYPERVISOR (third), &error);
+  g_assert_error (error, VMM_ERROR, VMM_ERROR_NO_RESOURCES);
+  g_assert_null (refused);
+  g_clear_error (&error);
+
+  /* The CID is given back when the VM stops, and can then be reused. */
+  g_assert_true (vmm_hypervisor_stop_vm (f->hv, VMM_STOP_FLAGS_NONE, NULL, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(VmmStubHypervisor) fourth = vmm_stub_hypervisor_new (VMM_STUB_CAPABILITIES);
+    g_autoptr(VmmHypervisorConfig) fourth_config = make_config (f->tmpdir, 1, NULL);
+    g_autoptr(VmmVsockDevice) freed = NULL;
+
+    g_assert_true (vmm_hypervisor_create_vm (VMM_HYPERVISOR (fourth), fourth_config, NULL, &error));
+    g_assert_no_error (error);
+    freed = vmm_hypervisor_generate_socket (VMM_HYPERVISOR (fourth), &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (vmm_vsock_device_get_cid (freed), ==, cid);
+    g_assert_true (vmm_hypervisor_cleanup (VMM_HYPERVISOR (fourth), NULL, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (vmm_hypervisor_cleanup (VMM_HYPERVISOR (other), NULL, &error));
+  g_assert_no_error (error);
+  reused = vmm_hypervisor_generate_socket (VMM_HYPERVISOR (third), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vmm_vsock_device_get_cid (reused), ==, 5);
+  g_assert_true (vmm_hypervisor_cleanup (VMM_HYPERVISOR (third), NULL, &error));
+  g_assert_no_error (error);
 }
 
 /* ------------------------------------------------------------------ */

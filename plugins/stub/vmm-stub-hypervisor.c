@@ -57,9 +57,11 @@
  *   the reserved CIDs, so another instance (in this process or another) can
  *   take the VM over. In the saving process, a state whose fake pid no
  *   longer runs is refused with %VMM_ERROR_STALE_STATE.
- * - `generate_socket` reserves a CID unique within the process (and not
- *   used by the VM's configuration), kept until `cleanup`, with port
- *   %VMM_STUB_VSOCK_PORT.
+ * - `generate_socket` gives the VM one vsock CID, like the ACRN backend: the
+ *   CID of the configuration's vsock device if it has one, else the lowest
+ *   free CID, unique within the process; asked again, it returns the same
+ *   CID. The CID is kept until the VM stops (or crashes, or is cleaned up).
+ *   The port is %VMM_STUB_VSOCK_PORT.
  * - `check` passes while the VM runs or is paused.
  * - `get_vm_console` returns `<store-dir>/<id>/console.sock`; the stub does
  *   not create that file.
@@ -599,6 +601,7 @@ stop_done_cb (gpointer user_data)
   g_clear_pointer (&self->stop_source, g_source_unref);
 
   release_process (self);
+  release_cids (self);
   vmm_hypervisor_base_set_exit_status (VMM_HYPERVISOR_BASE (self), 0);
   stub_log (self, G_LOG_LEVEL_INFO, "VM %s: stopped", stub_vm_id (self));
   stub_set_state (self, VMM_VM_STATE_STOPPED);
@@ -1143,6 +1146,22 @@ config_uses_cid (VmmHypervisorConfig *config,
   return FALSE;
 }
 
+static guint32
+config_vsock_cid (VmmHypervisorConfig *config)
+{
+  GPtrArray *devices = config != NULL ? vmm_hypervisor_config_get_devices (config) : NULL;
+
+  for (guint i = 0; devices != NULL && i < devices->len; i++)
+    {
+      VmmDevice *device = g_ptr_array_index (devices, i);
+
+      if (VMM_IS_VSOCK_DEVICE (device) && vmm_vsock_device_get_cid (VMM_VSOCK_DEVICE (device)) != 0)
+        return vmm_vsock_device_get_cid (VMM_VSOCK_DEVICE (device));
+    }
+
+  return 0;
+}
+
 static VmmVsockDevice *
 stub_generate_socket (VmmHypervisor  *hypervisor,
                       GError        **error)
@@ -1153,7 +1172,36 @@ stub_generate_socket (VmmHypervisor  *hypervisor,
   if (take_failure (self, "generate_socket", error))
     return NULL;
 
+  /* One CID per VM, as on ACRN: the one it already holds... */
+  if (self->cids->len > 0)
+    return vmm_vsock_device_new (g_array_index (self->cids, guint32, 0), VMM_STUB_VSOCK_PORT);
+
+  /* ... else the configuration's ... */
+  cid = config_vsock_cid (self->config);
+  if (cid != 0)
+    {
+      gboolean taken;
+
+      g_mutex_lock (&registry_lock);
+      taken = registry_contains_locked (cid_registry, cid);
+      if (!taken)
+        registry_ref_locked (&cid_registry, cid);
+      g_mutex_unlock (&registry_lock);
+
+      if (taken)
+        {
+          g_set_error (error, VMM_ERROR, VMM_ERROR_NO_RESOURCES,
+                       "Cannot reserve vsock CID %u for VM %s: another VM holds it",
+                       cid, stub_vm_id (self));
+          return NULL;
+        }
+      g_array_append_val (self->cids, cid);
+      return vmm_vsock_device_new (cid, VMM_STUB_VSOCK_PORT);
+    }
+
+  /* ... else the lowest free one. */
   g_mutex_lock (&registry_lock);
+  next_cid = VMM_VSOCK_CID_MIN;
   for (guint64 tries = 0; tries <= (guint64) VMM_VSOCK_CID_MAX - VMM_VSOCK_CID_MIN; tries++)
     {
       guint32 candidate = next_cid;
@@ -1601,6 +1649,7 @@ stub_simulate_crash_handler (VmmStubHypervisor *self,
   stub_log (self, G_LOG_LEVEL_INFO, "VM %s: hypervisor process crashed (wait status %d)",
             stub_vm_id (self), wait_status);
   release_process (self);
+  release_cids (self);
   vmm_hypervisor_base_set_exit_status (VMM_HYPERVISOR_BASE (self), wait_status);
   stub_set_state (self, VMM_VM_STATE_CRASHED);
   notify_devices (self);
