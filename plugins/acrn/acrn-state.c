@@ -59,6 +59,7 @@ acrn_state_free (AcrnState *state)
   g_array_unref (state->pool);
   g_strfreev (state->command_line);
   g_clear_object (&state->config);
+  g_free (state->config_json);
   g_free (state);
 }
 
@@ -239,6 +240,31 @@ append_node (GString  *out,
 }
 
 /**
+ * acrn_state_render_config:
+ * @config: a configuration
+ *
+ * Renders @config as acrn_state_to_json() renders the `config` member, for
+ * #AcrnState.config_json: a caller that writes the state often keeps it
+ * while @config does not change (the configuration is the largest part of
+ * the text, and the most costly to render).
+ *
+ * Returns: (transfer full): the text
+ */
+char *
+acrn_state_render_config (VmmHypervisorConfig *config)
+{
+  g_autoptr(JsonNode) node = NULL;
+  GString *out;
+
+  g_return_val_if_fail (VMM_IS_HYPERVISOR_CONFIG (config), NULL);
+
+  node = vmm_hypervisor_config_to_json_node (config);
+  out = g_string_sized_new (2048);
+  append_node (out, node, 1);
+  return g_string_free (out, FALSE);
+}
+
+/**
  * acrn_state_to_json:
  * @state: a state
  *
@@ -353,11 +379,13 @@ acrn_state_to_json (const AcrnState *state)
   g_string_append (out, ",\n");
 
   append_key (out, 1, "config");
-  if (state->config != NULL)
+  if (state->config != NULL && state->config_json != NULL)
+    g_string_append (out, state->config_json);
+  else if (state->config != NULL)
     {
-      g_autoptr(JsonNode) config = vmm_hypervisor_config_to_json_node (state->config);
+      g_autofree char *config = acrn_state_render_config (state->config);
 
-      append_node (out, config, 1);
+      g_string_append (out, config);
     }
   else
     g_string_append (out, "null");

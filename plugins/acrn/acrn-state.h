@@ -68,6 +68,8 @@ typedef struct {
  * @pool: (element-type AcrnPoolSlot): the hotplug pool, in slot order
  * @command_line: (nullable): acrn-dm's argv
  * @config: the VM's configuration
+ * @config_json: (nullable): @config as acrn_state_render_config() renders
+ *   it, used as it is by acrn_state_to_json(); %NULL to render @config
  *
  * Everything a process needs to re-attach to a VM.
  */
@@ -85,6 +87,7 @@ typedef struct {
   GArray              *pool;
   GStrv                command_line;
   VmmHypervisorConfig *config;
+  char                *config_json;
 } AcrnState;
 
 AcrnState  *acrn_state_new             (void);
@@ -93,6 +96,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (AcrnState, acrn_state_free)
 
 JsonNode   *acrn_state_to_json_node    (const AcrnState  *state);
 char       *acrn_state_to_json         (const AcrnState  *state);
+char       *acrn_state_render_config   (VmmHypervisorConfig *config);
 AcrnState  *acrn_state_new_from_json   (const char       *json,
                                         gssize            length,
                                         const char       *source_name,

@@ -100,6 +100,11 @@ struct _VmmAcrnHypervisor
   gboolean             resources_current;  /* held by us, argv built from them */
   GStrv                command_line;
   GArray              *pool;            /* PoolEntry */
+
+  /* @config as the state file shows it, and a copy of what it was
+   * rendered from: rendering it is most of the cost of a state write */
+  VmmHypervisorConfig *rendered_config;
+  char                *rendered_config_json;
   guint                run_generation;  /* bumped when a run ends */
 
   AcrnProcess         *process;
@@ -243,7 +248,21 @@ build_state (VmmAcrnHypervisor *self,
       g_array_append_val (state->pool, slot);
     }
   state->command_line = g_strdupv (self->command_line);
-  state->config = self->config != NULL ? g_object_ref (self->config) : NULL;
+  if (self->config != NULL)
+    {
+      /* Rendered again only when the configuration changed (a device was
+       * added, say): comparing costs a fraction of rendering. */
+      if (self->rendered_config == NULL ||
+          !vmm_hypervisor_config_equal (self->rendered_config, self->config))
+        {
+          g_clear_object (&self->rendered_config);
+          g_free (self->rendered_config_json);
+          self->rendered_config = vmm_hypervisor_config_copy (self->config);
+          self->rendered_config_json = acrn_state_render_config (self->config);
+        }
+      state->config = g_object_ref (self->config);
+      state->config_json = g_strdup (self->rendered_config_json);
+    }
   return state;
 }
 
@@ -471,6 +490,8 @@ clear_vm (VmmAcrnHypervisor *self)
   self->resources_current = FALSE;
   self->last_pid = 0;
   g_clear_object (&self->config);
+  g_clear_object (&self->rendered_config);
+  g_clear_pointer (&self->rendered_config_json, g_free);
   if (self->command_line != NULL)
     set_command_line (self, NULL);
 }

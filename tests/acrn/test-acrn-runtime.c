@@ -991,9 +991,17 @@ test_add_device (Fixture       *f,
   g_assert_cmpuint (vmm_hypervisor_config_get_devices (vmm_hypervisor_get_config (f->hv))->len,
                     ==, 1);
 
+  /* The state file shows the configuration as it is at each write, even
+   * changed behind the backend's back. */
+  g_object_set (vmm_hypervisor_get_config (f->hv), "stop-timeout-ms", 4321, NULL);
+
   /* The fake acrn-dm accepts the command line and opens the disk. */
   g_assert_true (start_async (f, NULL, &error));
   g_assert_no_error (error);
+  g_clear_pointer (&state, acrn_state_free);
+  state = load_state_file (f, "vm20");
+  g_assert_true (vmm_hypervisor_config_equal (state->config, vmm_hypervisor_get_config (f->hv)));
+  g_assert_cmpuint (vmm_hypervisor_config_get_stop_timeout_ms (state->config), ==, 4321);
 }
 
 static void

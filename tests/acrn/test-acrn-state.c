@@ -133,6 +133,22 @@ test_text (void)
   weird->exit_status = 0x8b;
   assert_text_matches_node (weird);
 
+  /* A configuration rendered beforehand is used as it is. */
+  {
+    g_autofree char *rendered = acrn_state_render_config (state->config);
+    g_autofree char *plain = acrn_state_to_json (state);
+    g_autofree char *with = NULL;
+
+    state->config_json = g_strdup (rendered);
+    with = acrn_state_to_json (state);
+    g_assert_cmpstr (with, ==, plain);
+    g_free (state->config_json);
+    state->config_json = g_strdup ("{ \"id\" : \"other\" }");
+    g_clear_pointer (&with, g_free);
+    with = acrn_state_to_json (state);
+    g_assert_nonnull (strstr (with, "\"config\" : { \"id\" : \"other\" }"));
+  }
+
   /* Nothing at all: no command line (null), no config (null). */
   empty->vm_id = g_strdup ("e");
   empty->vm_name = g_strdup ("sbx-e");
