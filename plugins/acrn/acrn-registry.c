@@ -127,20 +127,25 @@ parse_u64 (const char *text,
 
 /* Reads the state (field 3) and start time (field 22) of a process.
  * The command name (field 2) is in parentheses and may itself contain
- * blanks and ')', so fields are counted from the LAST ')'. */
+ * blanks and ')', so fields are counted from the LAST ')'. Called several
+ * times per VM start: one read() into a buffer on the stack, no stdio, no
+ * allocation. */
 static gboolean
 proc_read_stat (GPid      pid,
                 char     *out_state,
                 guint64  *out_start_time,
                 GError  **error)
 {
-  g_autofree char *path = NULL;
-  g_autofree char *contents = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_auto(GStrv) fields = NULL;
+  char path[64];
+  char buf[4096];
+  char number[32];
   const char *paren;
+  const char *p;
   gsize length = 0;
   guint64 start_time = 0;
+  int saved_errno = ESRCH;  /* for an empty read: the process is gone */
+  char state;
+  int fd;
 
   if (pid <= 0)
     {
@@ -149,35 +154,64 @@ proc_read_stat (GPid      pid,
       return FALSE;
     }
 
-  path = g_strdup_printf ("/proc/%d/stat", (int) pid);
-  if (!g_file_get_contents (path, &contents, &length, &local_error))
+  g_snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
     {
-      /* A process that exits while we read gives ESRCH, not ENOENT. */
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
-          (kill (pid, 0) != 0 && errno == ESRCH))
-        g_set_error (error, VMM_ERROR, VMM_ERROR_NOT_FOUND,
-                     "Process %d does not exist", (int) pid);
-      else
-        g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
-                     "Cannot read %s: %s", path, local_error->message);
-      return FALSE;
+      saved_errno = errno;
+      goto unreadable;
     }
+  while (length < sizeof buf - 1)
+    {
+      gssize n = read (fd, buf + length, sizeof buf - 1 - length);
 
-  /* g_file_get_contents() nul-terminates; an embedded nul would only
-   * shorten what we look at and then fail the checks below. */
-  paren = strrchr (contents, ')');
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          saved_errno = errno;
+          length = 0;
+          break;
+        }
+      if (n == 0)
+        break;
+      length += (gsize) n;
+    }
+  close (fd);
+  if (length == 0)
+    goto unreadable;
+  buf[length] = '\0';
+
+  /* An embedded nul would only shorten what we look at and then fail the
+   * checks below. */
+  paren = strrchr (buf, ')');
   if (paren == NULL || paren[1] != ' ')
     goto malformed;
 
-  fields = g_strsplit (paren + 2, " ", 21);
-  /* fields[0] is field 3 (state), fields[19] is field 22 (starttime). */
-  if (g_strv_length (fields) < 21)
+  /* Field 3, the state: one character. */
+  p = paren + 2;
+  if (p[0] == '\0' || p[0] == ' ' || p[1] != ' ')
     goto malformed;
-  if (strlen (fields[0]) != 1 || !parse_u64 (fields[19], G_MAXUINT64, &start_time))
+  state = p[0];
+
+  /* Field 22, the start time: 19 fields further. */
+  for (guint field = 3; field < 22; field++)
+    {
+      p = strchr (p, ' ');
+      if (p == NULL)
+        goto malformed;
+      p++;
+    }
+  length = strcspn (p, " \n");
+  if (length == 0 || length >= sizeof number)
+    goto malformed;
+  memcpy (number, p, length);
+  number[length] = '\0';
+  if (!parse_u64 (number, G_MAXUINT64, &start_time))
     goto malformed;
 
   if (out_state != NULL)
-    *out_state = fields[0][0];
+    *out_state = state;
   if (out_start_time != NULL)
     *out_start_time = start_time;
   return TRUE;
@@ -185,6 +219,17 @@ proc_read_stat (GPid      pid,
 malformed:
   g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
                "Cannot parse %s: unexpected format", path);
+  return FALSE;
+
+unreadable:
+  /* A process that exits while we read gives ESRCH, not ENOENT. */
+  if (saved_errno == ENOENT || saved_errno == ESRCH ||
+      (kill (pid, 0) != 0 && errno == ESRCH))
+    g_set_error (error, VMM_ERROR, VMM_ERROR_NOT_FOUND,
+                 "Process %d does not exist", (int) pid);
+  else
+    g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
+                 "Cannot read %s: %s", path, g_strerror (saved_errno));
   return FALSE;
 }
 
