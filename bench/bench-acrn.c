@@ -29,6 +29,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <glib/gstdio.h>
 #include <locale.h>
@@ -334,7 +335,20 @@ typedef struct {
   BenchSeries *total, *create, *start, *stop, *cleanup;
   BenchSeries *floor_total, *floor_running;
   BenchSeries *gfloor_total, *gfloor_running;  /* the floor, spawning with GSubprocess */
+  /* CPU time of this (the main) thread per cycle: what the manager itself
+   * spends, whatever the load of the machine */
+  BenchSeries *cpu, *floor_cpu, *gfloor_cpu;
 } SeqResults;
+
+/* CPU time used by the calling thread, in µs. */
+static double
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
+}
 
 static gboolean
 libvmm_cycle (Bench       *b,
@@ -346,6 +360,7 @@ libvmm_cycle (Bench       *b,
   g_autoptr(VmmHypervisorConfig) config = NULL;
   Pending p_create = { NULL }, p_start = { NULL }, p_stop = { NULL }, p_cleanup = { NULL };
   gint64 t0, t1, t2, t3, t4, t5;
+  double cpu0 = thread_cpu_us ();
   gboolean ok;
 
   t0 = g_get_monotonic_time ();
@@ -401,6 +416,7 @@ libvmm_cycle (Bench       *b,
       bench_series_add (r->stop, (double) (t3 - t2));
       bench_series_add (r->cleanup, (double) (t4 - t3));
       bench_series_add (r->total, (double) (t5 - t0));
+      bench_series_add (r->cpu, thread_cpu_us () - cpu0);
     }
   return TRUE;
 }
@@ -821,6 +837,7 @@ main (int    argc,
   guint64 nofile_soft = 0, nofile_hard = 0;
   int cycles = 100, concurrent = 256, latency_cycles = 50, warmup = 5, rc;
   gboolean have_libvmm = FALSE, have_fleet = FALSE, have_fleet_floor = FALSE, have_lat = FALSE;
+  BenchStats s_cpu = { 0, }, s_floor_cpu = { 0, }, s_gfloor_cpu = { 0, };
   BenchStats s_total = { 0, }, s_create = { 0, }, s_start = { 0, }, s_stop = { 0, },
              s_cleanup = { 0, }, s_floor_total = { 0, }, s_floor_running = { 0, },
              s_gfloor_total = { 0, }, s_gfloor_running = { 0, },
@@ -950,6 +967,9 @@ main (int    argc,
   seq.floor_running = bench_series_new ();
   seq.gfloor_total = bench_series_new ();
   seq.gfloor_running = bench_series_new ();
+  seq.cpu = bench_series_new ();
+  seq.floor_cpu = bench_series_new ();
+  seq.gfloor_cpu = bench_series_new ();
   {
     char **floor_argv = g_ptr_array_index (seq_argvs, seq_argvs->len - 1);
     const char *floor_name = argv_vm_name (floor_argv);
@@ -966,17 +986,21 @@ main (int    argc,
       }
     for (int i = 0; i < cycles; i++)
       {
-        double running, total;
+        double running, total, cpu0;
 
         floor_prepare (floor_argv);
+        cpu0 = thread_cpu_us ();
         if (!bench_floor_cycle (b.floor_, (const char * const *) floor_argv, floor_name,
                                 BENCH_FLOOR_NONE, &running, &total, NULL, &error))
           goto fatal;
+        bench_series_add (seq.floor_cpu, thread_cpu_us () - cpu0);
         bench_series_add (seq.floor_total, total);
         bench_series_add (seq.floor_running, running);
+        cpu0 = thread_cpu_us ();
         if (!bench_floor_cycle (b.floor_, (const char * const *) floor_argv, floor_name,
                                 BENCH_FLOOR_GSUBPROCESS, &running, &total, NULL, &error))
           goto fatal;
+        bench_series_add (seq.gfloor_cpu, thread_cpu_us () - cpu0);
         floor_tidy (floor_argv);
         bench_series_add (seq.gfloor_total, total);
         bench_series_add (seq.gfloor_running, running);
@@ -994,6 +1018,9 @@ main (int    argc,
       drain_default_context ();
       seq_fd_leak = bench_count_fds () > fds_start ? bench_count_fds () - fds_start : 0;
     }
+  s_floor_cpu = bench_series_stats (seq.floor_cpu);
+  s_gfloor_cpu = bench_series_stats (seq.gfloor_cpu);
+  s_cpu = bench_series_stats (seq.cpu);
   s_floor_total = bench_series_stats (seq.floor_total);
   s_floor_running = bench_series_stats (seq.floor_running);
   s_gfloor_total = bench_series_stats (seq.gfloor_total);
@@ -1113,6 +1140,12 @@ main (int    argc,
       bench_print_stats_row ("libvmm: stop_vm", &s_stop);
       bench_print_stats_row ("libvmm: cleanup", &s_cleanup);
       bench_print_stats_row ("libvmm: cycle", &s_total);
+    }
+  bench_print_stats_row ("floor: main thread CPU per cycle", &s_floor_cpu);
+  bench_print_stats_row ("floor/GSubprocess: main thread CPU", &s_gfloor_cpu);
+  if (have_libvmm)
+    {
+      bench_print_stats_row ("libvmm: main thread CPU per cycle", &s_cpu);
       g_print ("ratio libvmm/floor: median %.3f, mean %.3f (target <= %.2f: %s)\n",
                ratio_median, ratio_mean, TARGET_CYCLE_RATIO,
                yes_no (ratio_median <= TARGET_CYCLE_RATIO));
@@ -1206,6 +1239,8 @@ main (int    argc,
       bench_json_add_stats (jb, "floor_gsubprocess_running", &s_gfloor_running);
       bench_json_add_stats (jb, "floor_gsubprocess_cycle", &s_gfloor_total);
       add_int (jb, "floor_connect_retries", b.floor_->connect_retries);
+      bench_json_add_stats (jb, "floor_cpu", &s_floor_cpu);
+      bench_json_add_stats (jb, "floor_gsubprocess_cpu", &s_gfloor_cpu);
       if (have_libvmm)
         {
           bench_json_add_stats (jb, "create", &s_create);
@@ -1213,6 +1248,7 @@ main (int    argc,
           bench_json_add_stats (jb, "stop", &s_stop);
           bench_json_add_stats (jb, "cleanup", &s_cleanup);
           bench_json_add_stats (jb, "cycle", &s_total);
+          bench_json_add_stats (jb, "cpu", &s_cpu);
           add_double (jb, "ratio_median", ratio_median);
           add_double (jb, "ratio_mean", ratio_mean);
           add_double (jb, "ratio_median_vs_gsubprocess_floor", gratio_median);
