@@ -88,6 +88,8 @@ struct _AcrnProcess
   GSource      *output_wakeup;   /* made ready when output arrives */
   char         *log_path;
   int           log_fd;
+  GString      *log_pending;     /* whole lines not written yet */
+  char          log_stamp[32];   /* time stamp of the lines of one read */
   goffset       log_size;
   gboolean      log_failed;
 };
@@ -200,48 +202,17 @@ log_file_rotate (AcrnProcess *self)
   log_file_open (self);
 }
 
+/* Writes the lines gathered by log_file_write(): whole lines, in one
+ * write() per batch rather than one per line. */
 static void
-log_file_write (AcrnProcess *self,
-                const char  *stream_name,
-                const char  *line,
-                gsize        len)
+log_file_flush (AcrnProcess *self)
 {
-  char header[64];
-  struct timespec ts;
-  struct tm tm;
-  gsize hlen;
-  GString *buf;
+  GString *buf = self->log_pending;
 
-  if (self->log_path == NULL || self->log_failed)
+  if (buf == NULL || buf->len == 0)
     return;
-  if (self->log_fd < 0)
-    {
-      log_file_open (self);
-      if (self->log_fd < 0)
-        return;
-    }
 
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  hlen = strftime (header, sizeof header, "%Y-%m-%dT%H:%M:%S", &tm);
-  hlen += (gsize) g_snprintf (header + hlen, sizeof header - hlen, ".%03ldZ %s: ",
-                              ts.tv_nsec / 1000000, stream_name);
-
-  if (self->log_size + (goffset) (hlen + len + 1) > ACRN_PROCESS_LOG_MAX_BYTES &&
-      self->log_size > 0)
-    {
-      log_file_rotate (self);
-      if (self->log_fd < 0)
-        return;
-    }
-
-  /* One write per line, so readers of the file see whole lines. */
-  buf = g_string_sized_new (hlen + len + 1);
-  g_string_append_len (buf, header, (gssize) hlen);
-  g_string_append_len (buf, line, (gssize) len);
-  g_string_append_c (buf, '\n');
-
-  for (gsize done = 0; done < buf->len;)
+  for (gsize done = 0; done < buf->len && !self->log_failed;)
     {
       gssize n = write (self->log_fd, buf->str + done, buf->len - done);
 
@@ -259,7 +230,58 @@ log_file_write (AcrnProcess *self,
       done += (gsize) n;
     }
   self->log_size += (goffset) buf->len;
-  g_string_free (buf, TRUE);
+  g_string_truncate (buf, 0);
+}
+
+/* Adds a line to the log; log_file_flush() writes it. All the lines of one
+ * read share its time stamp. */
+static void
+log_file_write (AcrnProcess *self,
+                const char  *stream_name,
+                const char  *line,
+                gsize        len)
+{
+  gsize hlen;
+
+  if (self->log_path == NULL || self->log_failed)
+    return;
+  if (self->log_fd < 0)
+    {
+      log_file_open (self);
+      if (self->log_fd < 0)
+        return;
+    }
+
+  if (self->log_stamp[0] == '\0')
+    {
+      struct timespec ts;
+      struct tm tm;
+      gsize slen;
+
+      clock_gettime (CLOCK_REALTIME, &ts);
+      gmtime_r (&ts.tv_sec, &tm);
+      slen = strftime (self->log_stamp, sizeof self->log_stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+      g_snprintf (self->log_stamp + slen, sizeof self->log_stamp - slen, ".%03ldZ",
+                  ts.tv_nsec / 1000000);
+    }
+  hlen = strlen (self->log_stamp) + 1 + strlen (stream_name) + 2;
+
+  if (self->log_size + (goffset) self->log_pending->len + (goffset) (hlen + len + 1) >
+        ACRN_PROCESS_LOG_MAX_BYTES &&
+      self->log_size + (goffset) self->log_pending->len > 0)
+    {
+      log_file_flush (self);
+      log_file_rotate (self);
+      if (self->log_fd < 0)
+        return;
+    }
+
+  g_string_append (self->log_pending, self->log_stamp);
+  g_string_append_c (self->log_pending, ' ');
+  g_string_append (self->log_pending, stream_name);
+  g_string_append (self->log_pending, ": ");
+  g_string_append_len (self->log_pending, line, (gssize) len);
+  g_string_append_c (self->log_pending, '\n');
 }
 
 /* Called with the lock held. */
@@ -349,6 +371,7 @@ read_pipe (AcrnProcess *self,
   gboolean more = TRUE;
 
   g_mutex_lock (&self->lock);
+  self->log_stamp[0] = '\0';
 
   while (!pipe->eof && total < budget)
     {
@@ -379,6 +402,7 @@ read_pipe (AcrnProcess *self,
     }
 
   more = !pipe->eof;
+  log_file_flush (self);
   if (total > 0 && self->output_wakeup != NULL)
     g_source_set_ready_time (self->output_wakeup, 0);
   g_mutex_unlock (&self->lock);
@@ -707,6 +731,7 @@ acrn_process_finalize (GObject *object)
     g_close (self->pidfd, NULL);
   if (self->log_fd >= 0)
     g_close (self->log_fd, NULL);
+  g_string_free (self->log_pending, TRUE);
   g_free (self->log_path);
   g_free (self->vm_id);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -743,6 +768,7 @@ acrn_process_init (AcrnProcess *self)
   g_mutex_init (&self->lock);
   self->pidfd = -1;
   self->log_fd = -1;
+  self->log_pending = g_string_new (NULL);
   self->wait_status = -1;
   for (guint i = 0; i < N_PIPES; i++)
     {
@@ -2107,17 +2133,22 @@ acrn_process_wait_running_async (AcrnProcess         *self,
   if (self->pid == 0)
     return;  /* reaped already: the GSubprocess wait completes at once */
 
-  if (g_mkdir_with_parents (mngr_dir, 0755) != 0)
-    {
-      int errsv = errno;
-
-      wait_running_fail (task, g_error_new (VMM_ERROR, VMM_ERROR_IO,
-                                            "Cannot create the manager directory %s: %s",
-                                            mngr_dir, g_strerror (errsv)));
-      return;
-    }
-
   wr->watch = dir_watch_add (mngr_dir, wr->socket_name, task, &error);
+  if (wr->watch == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      /* Made here if missing (acrn-dm makes it too, but we watch first). */
+      g_clear_error (&error);
+      if (g_mkdir_with_parents (mngr_dir, 0755) != 0)
+        {
+          int errsv = errno;
+
+          wait_running_fail (task, g_error_new (VMM_ERROR, VMM_ERROR_IO,
+                                                "Cannot create the manager directory %s: %s",
+                                                mngr_dir, g_strerror (errsv)));
+          return;
+        }
+      wr->watch = dir_watch_add (mngr_dir, wr->socket_name, task, &error);
+    }
   if (wr->watch == NULL)
     {
       wait_running_fail (task, g_error_new (VMM_ERROR, VMM_ERROR_IO,
@@ -2126,8 +2157,11 @@ acrn_process_wait_running_async (AcrnProcess         *self,
       return;
     }
 
-  /* The socket may have appeared before the monitor was armed. */
-  wait_running_query (task);
+  /* The socket may have appeared before the watch was armed: ask at once
+   * if it is there. (A query that finds nothing costs a socket and a
+   * main-loop round.) */
+  if (g_access (wr->socket_path, F_OK) == 0)
+    wait_running_query (task);
 }
 
 /**
