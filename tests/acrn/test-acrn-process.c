@@ -661,19 +661,22 @@ static void
 test_attach (Fixture       *f,
              gconstpointer  data)
 {
-  g_autoptr(GSubprocess) sub = spawn_foreign (f, "vm-foreign");
+  g_autoptr(GSubprocess) sub = NULL;
   AcrnProcess *process = NULL;
   AcrnProcess *refused = NULL;
   g_autoptr(GError) error = NULL;
-  GPid pid = atoi (g_subprocess_get_identifier (sub));
+  GPid pid;
   guint64 start_time = 0;
   gboolean forced = TRUE;
 
+  /* Skip before spawning, or the skipped test would leave acrn-dm running. */
   if (!have_pidfd)
     {
       g_test_skip ("pidfd_open() is not available here (valgrind?): re-attaching needs it");
       return;
     }
+  sub = spawn_foreign (f, "vm-foreign");
+  pid = atoi (g_subprocess_get_identifier (sub));
 
   g_assert_true (acrn_proc_get_start_time (pid, &start_time, &error));
   g_assert_no_error (error);
@@ -727,17 +730,20 @@ static void
 test_attach_gone (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autoptr(GSubprocess) sub = spawn_foreign (f, "vm-gone");
+  g_autoptr(GSubprocess) sub = NULL;
   AcrnProcess *process = NULL;
   g_autoptr(GError) error = NULL;
-  GPid pid = atoi (g_subprocess_get_identifier (sub));
+  GPid pid;
   guint64 start_time = 0;
 
+  /* Skip before spawning, or the skipped test would leave acrn-dm running. */
   if (!have_pidfd)
     {
       g_test_skip ("pidfd_open() is not available here (valgrind?): re-attaching needs it");
       return;
     }
+  sub = spawn_foreign (f, "vm-gone");
+  pid = atoi (g_subprocess_get_identifier (sub));
 
   g_assert_true (acrn_proc_get_start_time (pid, &start_time, &error));
   g_subprocess_force_exit (sub);
