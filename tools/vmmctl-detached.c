@@ -727,12 +727,14 @@ vmmctl_cmd_stop (int    argc,
   g_autofree char *store_dir = NULL;
   const char *id;
   gboolean stopped = TRUE;
+  gboolean crashed = FALSE;
   int status = VMMCTL_EXIT_OK;
 
   if (!vmmctl_parse_options ("stop", "ID",
                              "Stop a VM started by 'vmmctl start' (gracefully; the plugin forces it after\n"
                              "the config's stop-timeout-ms), clean it up and remove its record. A VM that\n"
-                             "is already gone only has its record removed.",
+                             "crashed (even while no vmmctl watched it) is cleaned up; one the plugin\n"
+                             "cannot take over any more only has its record removed.",
                              NULL, entries, &argc, &argv))
     return VMMCTL_EXIT_USAGE;
   if (argc < 2)
@@ -783,9 +785,11 @@ vmmctl_cmd_stop (int    argc,
 
   switch (vmm_hypervisor_get_state (hypervisor))
     {
+    case VMM_VM_STATE_CRASHED:
+      crashed = TRUE;
+      G_GNUC_FALLTHROUGH;
     case VMM_VM_STATE_CREATED:
     case VMM_VM_STATE_STOPPED:
-    case VMM_VM_STATE_CRASHED:
       /* Nothing runs: only the cleanup is left to do. */
       break;
     default:
@@ -822,7 +826,10 @@ vmmctl_cmd_stop (int    argc,
   if (!vmmctl_record_remove (record, &error))
     return vmmctl_fail_error (VMMCTL_EXIT_FAILED, error, NULL);
 
-  printf ("Stopped VM '%s'\n", id);
+  if (crashed)
+    printf ("Cleaned up VM '%s' (it had crashed)\n", id);
+  else
+    printf ("Stopped VM '%s'\n", id);
   return VMMCTL_EXIT_OK;
 }
 

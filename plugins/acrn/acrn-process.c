@@ -996,10 +996,46 @@ acrn_process_attach (GPid          pid,
                      GMainContext *context,
                      GError      **error)
 {
+  return acrn_process_try_attach (pid, start_time, expected_exe, vm_id, context, NULL, error);
+}
+
+/**
+ * acrn_process_try_attach:
+ * @pid: the pid of a running acrn-dm that another process spawned
+ * @start_time: its start time as saved (see acrn_proc_get_start_time())
+ * @expected_exe: the acrn-dm program it must run
+ * @vm_id: the VM id, for logs
+ * @context: (nullable): the owner context, %NULL for the thread-default one
+ * @out_gone: (out) (optional): set to %TRUE when the saved acrn-dm is gone
+ * @error: return location for a #GError
+ *
+ * Like acrn_process_attach(), and tells a refusal because the saved acrn-dm
+ * is gone (no process has @pid, the process with @pid started at another
+ * time: the pid was reused, or it has exited) from a refusal of a process
+ * that started at @start_time but is not @expected_exe (a wrong state, not
+ * a dead VM). When it is gone, nothing was done to any process.
+ *
+ * Returns: (transfer full): the process, or %NULL with
+ *   %VMM_ERROR_STALE_STATE
+ */
+AcrnProcess *
+acrn_process_try_attach (GPid          pid,
+                         guint64       start_time,
+                         const char   *expected_exe,
+                         const char   *vm_id,
+                         GMainContext *context,
+                         gboolean     *out_gone,
+                         GError      **error)
+{
   g_autoptr(AcrnProcess) self = NULL;
   g_autoptr(GError) local_error = NULL;
   guint64 actual_start = 0;
+  gboolean dummy_gone;
   GPollFD pfd;
+
+  if (out_gone == NULL)
+    out_gone = &dummy_gone;
+  *out_gone = FALSE;
 
   g_return_val_if_fail (pid > 0, NULL);
   g_return_val_if_fail (expected_exe != NULL, NULL);
@@ -1019,9 +1055,15 @@ acrn_process_attach (GPid          pid,
     {
       int errsv = errno;
 
-      if (errsv == ESRCH)
+      /* Without pidfds the process cannot be watched, but whether it is
+       * gone (no such process, a zombie, or another start time) can
+       * still be told. */
+      *out_gone = errsv == ESRCH || !acrn_proc_is_live (pid, start_time);
+      if (*out_gone)
         g_set_error (error, VMM_ERROR, VMM_ERROR_STALE_STATE,
-                     "acrn-dm process %d does not exist any more", (int) pid);
+                     "acrn-dm process %d does not run any more%s", (int) pid,
+                     errsv != ESRCH && acrn_proc_get_start_time (pid, &actual_start, NULL) &&
+                     actual_start != start_time ? " (the pid was reused)" : "");
       else
         g_set_error (error, VMM_ERROR, errsv == ENOSYS ? VMM_ERROR_NOT_SUPPORTED : VMM_ERROR_FAILED,
                      "Cannot watch acrn-dm process %d: pidfd_open: %s%s", (int) pid,
@@ -1032,26 +1074,33 @@ acrn_process_attach (GPid          pid,
 
   if (!acrn_proc_get_start_time (pid, &actual_start, &local_error))
     {
+      *out_gone = TRUE;
       g_set_error (error, VMM_ERROR, VMM_ERROR_STALE_STATE,
                    "acrn-dm process %d is gone: %s", (int) pid, local_error->message);
       return NULL;
     }
   if (actual_start != start_time)
     {
+      *out_gone = TRUE;
       g_set_error (error, VMM_ERROR, VMM_ERROR_STALE_STATE,
                    "Process %d is not the saved acrn-dm: it started at tick %"
                    G_GUINT64_FORMAT ", the saved one at tick %" G_GUINT64_FORMAT
                    " (the pid was reused)", (int) pid, actual_start, start_time);
       return NULL;
     }
-  if (!acrn_proc_check_executable (pid, expected_exe, error))
-    return NULL;
-
   pfd.fd = self->pidfd;
   pfd.events = G_IO_IN;
   pfd.revents = 0;
+  if (!acrn_proc_check_executable (pid, expected_exe, error))
+    {
+      /* The saved acrn-dm exited meanwhile (a zombie has no executable):
+       * gone; else it runs something else. */
+      *out_gone = g_poll (&pfd, 1, 0) > 0;
+      return NULL;
+    }
   if (g_poll (&pfd, 1, 0) > 0)
     {
+      *out_gone = TRUE;
       g_set_error (error, VMM_ERROR, VMM_ERROR_STALE_STATE,
                    "acrn-dm process %d has exited", (int) pid);
       return NULL;

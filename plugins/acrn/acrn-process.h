@@ -68,6 +68,13 @@ AcrnProcess *acrn_process_attach             (GPid                 pid,
                                               const char          *vm_id,
                                               GMainContext        *context,
                                               GError             **error);
+AcrnProcess *acrn_process_try_attach         (GPid                 pid,
+                                              guint64              start_time,
+                                              const char          *expected_exe,
+                                              const char          *vm_id,
+                                              GMainContext        *context,
+                                              gboolean            *out_gone,
+                                              GError             **error);
 
 GPid         acrn_process_get_pid            (AcrnProcess         *self);
 guint64      acrn_process_get_start_time     (AcrnProcess         *self);

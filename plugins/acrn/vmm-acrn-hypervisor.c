@@ -54,7 +54,9 @@
  * - `save_state`/`load_state` carry everything another process needs to
  *   take over (pid and start time, name, slots, CPUs, CID, paths); the
  *   same JSON is kept in `<store-dir>/<id>/state.json`, rewritten
- *   atomically on every transition.
+ *   atomically on every transition. A VM whose acrn-dm died while no
+ *   manager watched it (pid gone or reused) is adopted as crashed, so that
+ *   it can be cleaned up or started again.
  *
  * acrn-dm runs in a session of its own (a terminal's Ctrl-C does not reach
  * it) and outlives this object: dropping the last reference does not stop
@@ -1360,6 +1362,8 @@ acrn_load_state (VmmHypervisor  *hypervisor,
   g_autoptr(AcrnProcess) process = NULL;
   g_autoptr(AcrnRegistry) registry = NULL;
   VmmVmState new_state = VMM_VM_STATE_NOT_CREATED;
+  g_autoptr(GError) gone_error = NULL;
+  gboolean gone = FALSE;
   const char *hv_path;
 
   state = acrn_state_new_from_json (json, -1, "the saved state", error);
@@ -1392,15 +1396,19 @@ acrn_load_state (VmmHypervisor  *hypervisor,
           return FALSE;
         }
       hv_path = vmm_hypervisor_config_get_hypervisor_path (state->config);
-      process = acrn_process_attach (state->pid, state->start_time,
-                                     hv_path != NULL ? hv_path : ACRN_DM_DEFAULT_PATH,
-                                     state->vm_id, owner_context (self), error);
-      if (process == NULL)
+      process = acrn_process_try_attach (state->pid, state->start_time,
+                                         hv_path != NULL ? hv_path : ACRN_DM_DEFAULT_PATH,
+                                         state->vm_id, owner_context (self), &gone,
+                                         &gone_error);
+      if (process == NULL && !gone)
         {
-          g_prefix_error (error, "Cannot re-attach to VM %s: ", state->vm_id);
+          g_propagate_prefixed_error (error, g_steal_pointer (&gone_error),
+                                      "Cannot re-attach to VM %s: ", state->vm_id);
           return FALSE;
         }
-      new_state = VMM_VM_STATE_RUNNING;
+      /* acrn-dm died while no manager watched it (its pid may run another
+       * process now, left alone): the VM crashed, and can be cleaned up. */
+      new_state = gone ? VMM_VM_STATE_CRASHED : VMM_VM_STATE_RUNNING;
       break;
     }
 
@@ -1437,7 +1445,17 @@ acrn_load_state (VmmHypervisor  *hypervisor,
     self->last_pid = 0;
 
   vmm_hypervisor_base_set_config (VMM_HYPERVISOR_BASE (self), self->config);
-  vmm_hypervisor_base_set_exit_status (VMM_HYPERVISOR_BASE (self), state->exit_status);
+  if (gone)
+    {
+      acrn_log (self, G_LOG_LEVEL_WARNING,
+                "acrn-dm (pid %d) of VM %s exited while no manager watched it (%s)",
+                (int) state->pid, state->vm_id, gone_error->message);
+      vmm_hypervisor_base_set_exit_status (VMM_HYPERVISOR_BASE (self), -1);
+      remove_stale_socket (self, state->pid);
+      release_resources (self);
+    }
+  else
+    vmm_hypervisor_base_set_exit_status (VMM_HYPERVISOR_BASE (self), state->exit_status);
   acrn_log (self, G_LOG_LEVEL_INFO, "loaded (%s%s)", vmm_vm_state_to_string (new_state),
             process != NULL ? ", re-attached to acrn-dm" : "");
   transition (self, new_state);

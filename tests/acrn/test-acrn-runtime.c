@@ -441,6 +441,9 @@ vm_name (Fixture *f)
 
 /* ---- tests ---------------------------------------------------------------- */
 
+static void on_other_state_changed (VmmHypervisor *hv, VmmVmState old_state,
+                                    VmmVmState new_state, gpointer user_data);
+
 static void
 test_start_stop (Fixture       *f,
                  gconstpointer  data)
@@ -1064,7 +1067,204 @@ test_not_supported (Fixture       *f,
   g_assert_cmpuint (vmm_hypervisor_get_total_memory_mib (f->hv), ==, 256);
 }
 
-/* Pid reuse and foreign programs are refused by load_state. */
+/* Whether the registry file, as it is on disk, names @id. */
+static gboolean
+registry_file_names (Fixture    *f,
+                     const char *id)
+{
+  g_autofree char *path = g_build_filename (f->store_dir, ACRN_REGISTRY_FILE_NAME, NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *quoted = g_strdup_printf ("\"%s\"", id);
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return FALSE;
+  return strstr (text, quoted) != NULL;
+}
+
+/* Starts VM @id, lets go of it (this manager goes away, acrn-dm keeps
+ * running), then kills acrn-dm while nobody watches it. Returns the saved
+ * state; its acrn-dm and manager socket in @pid and @sock. */
+static char *
+leave_dead_vm (Fixture     *f,
+               const char  *id,
+               GPid        *pid,
+               char       **sock)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  char *json;
+
+  create (f, id, NULL);
+  g_assert_true (start_async (f, NULL, &error));
+  g_assert_no_error (error);
+  *pid = vm_pid (f);
+  name = vm_name (f);
+  *sock = socket_path (f, name, *pid);
+  json = vmm_hypervisor_save_state (f->hv, &error);
+  g_assert_no_error (error);
+
+  g_clear_object (&f->hv);
+  drain ();
+  g_assert_cmpint (kill (*pid, 0), ==, 0);
+
+  /* acrn-dm (our child) dies with its socket in place; GLib's worker
+   * thread reaps it, which wakes nothing here: poll for it (a safety
+   * bound, not a timing assertion). */
+  g_assert_cmpint (kill (*pid, SIGKILL), ==, 0);
+  for (guint i = 0; i < 5000 && kill (*pid, 0) == 0; i++)
+    g_usleep (2000);
+  assert_no_process (*pid);
+  g_assert_true (g_file_test (*sock, G_FILE_TEST_EXISTS));
+
+  /* Its CPUs are still recorded for the VM (a lookup would reclaim them). */
+  g_assert_true (registry_file_names (f, id));
+  g_array_set_size (f->transitions, 0);
+  return json;
+}
+
+/* The store files of VM @id that the backend makes. */
+static void
+assert_no_store_files (Fixture    *f,
+                       const char *id)
+{
+  g_autofree char *vm_dir = g_build_filename (f->store_dir, id, NULL);
+  g_autofree char *state_path = acrn_state_get_path (f->store_dir, id);
+
+  g_assert_false (g_file_test (state_path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (vm_dir, G_FILE_TEST_EXISTS));
+}
+
+/* acrn-dm died while no manager watched it: load_state adopts the VM as
+ * crashed (without touching any process), gives back what it held, and
+ * the VM can be started again, then cleaned up. */
+static void
+test_load_state_gone (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AcrnState) state = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *sock = NULL;
+  g_autofree char *log_path = NULL;
+  g_autoptr(GArray) pids = NULL;
+  GPid pid;
+
+  json = leave_dead_vm (f, "vm16", &pid, &sock);
+  log_path = g_build_filename (f->store_dir, "vm16", "acrn-dm.log", NULL);
+  g_assert_true (g_file_test (log_path, G_FILE_TEST_EXISTS));
+
+  f->hv = new_hypervisor (f);
+  g_assert_true (vmm_hypervisor_load_state (f->hv, json, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (vmm_hypervisor_get_state (f->hv), ==, VMM_VM_STATE_CRASHED);
+  g_assert_cmpint (vmm_hypervisor_get_exit_status (f->hv), ==, -1);
+  assert_transitions (f, "not-created>crashed");
+  pids = vmm_hypervisor_get_pids (f->hv);
+  g_assert_cmpuint (pids->len, ==, 0);
+  g_assert_false (registry_file_names (f, "vm16"));
+  assert_registry_empty (f);
+  g_assert_false (g_file_test (sock, G_FILE_TEST_EXISTS));
+  state = load_state_file (f, "vm16");
+  g_assert_cmpint (state->state, ==, VMM_VM_STATE_CRASHED);
+  g_assert_cmpint (state->pid, ==, 0);
+  g_assert_cmpint (state->exit_status, ==, -1);
+  g_assert_cmpuint (state->cpus->len, ==, 0);
+
+  /* It starts again, and stops. */
+  g_assert_true (start_async (f, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (vm_pid (f), !=, 0);
+  g_assert_true (stop_async (f, VMM_STOP_FLAGS_NONE, &error));
+  g_assert_no_error (error);
+  assert_transitions (f, "crashed>starting starting>running running>stopping "
+                         "stopping>stopped");
+
+  /* Cleaned up: no store files. */
+  g_assert_true (vmm_hypervisor_cleanup (f->hv, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (vmm_hypervisor_get_state (f->hv), ==, VMM_VM_STATE_NOT_CREATED);
+  assert_no_store_files (f, "vm16");
+  assert_registry_empty (f);
+}
+
+/* The saved pid runs another process (it was reused): the VM crashed, and
+ * that process is left alone. */
+static void
+test_load_state_reused (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AcrnState) state = NULL;
+  g_autoptr(GSubprocess) unrelated = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *reused = NULL;
+  g_autofree char *sock = NULL;
+  g_autofree char *unrelated_sock = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr(GArray) pids = NULL;
+  guint64 unrelated_start = 0;
+  GPid pid, unrelated_pid;
+
+  json = leave_dead_vm (f, "vm21", &pid, &sock);
+
+  /* A live process that is not acrn-dm takes the pid (as far as the
+   * state says): it started at another time. */
+  unrelated = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE, &error, "cat", NULL);
+  g_assert_no_error (error);
+  unrelated_pid = atoi (g_subprocess_get_identifier (unrelated));
+  state = acrn_state_new_from_json (json, -1, "test", &error);
+  g_assert_no_error (error);
+  /* Start times count clock ticks: the saved one is set a tick earlier,
+   * as the two could share one. */
+  g_assert_true (acrn_proc_get_start_time (unrelated_pid, &unrelated_start, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (unrelated_start, >, 0);
+  state->pid = unrelated_pid;
+  state->start_time = unrelated_start - 1;
+  reused = acrn_state_to_json (state);
+  name = g_strdup (state->vm_name);
+  unrelated_sock = socket_path (f, name, unrelated_pid);
+  g_clear_pointer (&state, acrn_state_free);
+
+  f->hv = new_hypervisor (f);
+  g_assert_true (vmm_hypervisor_load_state (f->hv, reused, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (vmm_hypervisor_get_state (f->hv), ==, VMM_VM_STATE_CRASHED);
+  g_assert_cmpint (vmm_hypervisor_get_exit_status (f->hv), ==, -1);
+  assert_transitions (f, "not-created>crashed");
+  pids = vmm_hypervisor_get_pids (f->hv);
+  g_assert_cmpuint (pids->len, ==, 0);
+  g_assert_false (registry_file_names (f, "vm21"));
+  assert_registry_empty (f);
+  state = load_state_file (f, "vm21");
+  g_assert_cmpint (state->state, ==, VMM_VM_STATE_CRASHED);
+  g_assert_cmpint (state->pid, ==, 0);
+
+  /* The unrelated process runs on, untouched. */
+  drain ();
+  g_assert_cmpint (kill (unrelated_pid, 0), ==, 0);
+  g_assert_nonnull (g_subprocess_get_identifier (unrelated));
+  g_assert_false (g_file_test (unrelated_sock, G_FILE_TEST_EXISTS));
+
+  /* Cleaned up: no store files (the dead acrn-dm's socket is not the
+   * saved pid's, and stays: it names another pid). */
+  g_assert_true (vmm_hypervisor_cleanup (f->hv, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (vmm_hypervisor_get_state (f->hv), ==, VMM_VM_STATE_NOT_CREATED);
+  assert_transitions (f, "crashed>not-created");
+  assert_no_store_files (f, "vm21");
+  g_assert_cmpint (kill (unrelated_pid, 0), ==, 0);
+  g_unlink (sock);
+
+  /* Its end is ours: close its input. */
+  g_assert_true (g_output_stream_close (g_subprocess_get_stdin_pipe (unrelated), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (unrelated, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* A live acrn-dm pid that runs another program, and malformed states, are
+ * refused by load_state. */
 static void
 test_load_state_refused (Fixture       *f,
                          gconstpointer  data)
@@ -1072,12 +1272,15 @@ test_load_state_refused (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(AcrnState) state = NULL;
   g_autoptr(VmmHypervisor) other = NULL;
+  g_autoptr(GString) log = g_string_new (NULL);
   g_autofree char *json = NULL;
   g_autofree char *bad = NULL;
+  GPid pid;
 
-  create (f, "vm16", NULL);
+  create (f, "vm22", NULL);
   g_assert_true (start_async (f, NULL, &error));
   g_assert_no_error (error);
+  pid = vm_pid (f);
   json = vmm_hypervisor_save_state (f->hv, &error);
   g_assert_no_error (error);
 
@@ -1087,27 +1290,25 @@ test_load_state_refused (Fixture       *f,
       return;
     }
 
-  /* The pid now belongs to another process (another start time). */
+  /* The pid runs with the saved start time, but not the configured
+   * acrn-dm: a wrong state, not a dead VM. */
   state = acrn_state_new_from_json (json, -1, "test", &error);
   g_assert_no_error (error);
-  state->start_time += 1;
-  bad = acrn_state_to_json (state);
-  other = g_object_new (VMM_TYPE_ACRN_HYPERVISOR, NULL);
-  g_assert_false (vmm_hypervisor_load_state (other, bad, &error));
-  g_assert_error (error, VMM_ERROR, VMM_ERROR_STALE_STATE);
-  g_assert_nonnull (strstr (error->message, "reused"));
-  g_assert_cmpint (vmm_hypervisor_get_state (other), ==, VMM_VM_STATE_NOT_CREATED);
-  g_clear_error (&error);
-  g_clear_pointer (&bad, g_free);
-
-  /* The pid runs, but not the configured acrn-dm. */
-  state->start_time -= 1;
   g_object_set (state->config, "hypervisor-path", "/usr/bin/true", NULL);
   bad = acrn_state_to_json (state);
+  other = g_object_new (VMM_TYPE_ACRN_HYPERVISOR, NULL);
+  g_signal_connect (other, "state-changed", G_CALLBACK (on_other_state_changed), log);
   g_assert_false (vmm_hypervisor_load_state (other, bad, &error));
   g_assert_error (error, VMM_ERROR, VMM_ERROR_STALE_STATE);
   g_assert_nonnull (strstr (error->message, "not /usr/bin/true"));
+  g_assert_cmpint (vmm_hypervisor_get_state (other), ==, VMM_VM_STATE_NOT_CREATED);
+  g_assert_cmpstr (log->str, ==, "");
   g_clear_error (&error);
+
+  /* Nothing was taken from the running VM. */
+  g_assert_cmpint (kill (pid, 0), ==, 0);
+  g_assert_cmpint (vmm_hypervisor_get_state (f->hv), ==, VMM_VM_STATE_RUNNING);
+  acrn_registry_entry_free (registry_entry (f, "vm22"));
 
   /* Malformed. */
   g_assert_false (vmm_hypervisor_load_state (other, "{\"version\":1}", &error));
@@ -1353,6 +1554,8 @@ main (int   argc,
   ADD ("add-device", test_add_device);
   ADD ("create-failure", test_create_failure);
   ADD ("not-supported", test_not_supported);
+  ADD ("load-state-gone", test_load_state_gone);
+  ADD ("load-state-reused", test_load_state_reused);
   ADD ("load-state-refused", test_load_state_refused);
   ADD ("reattach", test_reattach);
   ADD ("reattached-crash", test_reattached_crash);

@@ -1339,18 +1339,23 @@ test_detached_acrn (Fixture       *f,
   assert_acrn_store_clean (f->store);
 }
 
-/* acrn-dm died while no vmmctl watched it: list says it is gone, and stop
- * forgets it (exit 0) instead of failing to re-attach. */
+/* acrn-dm died while no vmmctl watched it: list and status say the VM
+ * crashed (exit status unknown), and stop cleans it up: its record, its
+ * store files, its CPUs and its manager socket are gone. */
 static void
 test_detached_acrn_gone (Fixture       *f,
                          gconstpointer  data)
 {
   g_autofree char *config = write_acrn_config (f, "acrn6", "");
   g_autofree char *records = g_build_filename (f->store, ".vmmctl", NULL);
+  g_autofree char *vm_dir = g_build_filename (f->store, "acrn6", NULL);
+  g_autofree char *mngr = g_build_filename (f->tmp, "mngr", NULL);
+  g_autofree char *sock = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   JsonObject *row;
   Result *result;
+  int pid;
 
   result = vmmctl (f, "start", config, NULL);
   assert_success (result);
@@ -1358,8 +1363,9 @@ test_detached_acrn_gone (Fixture       *f,
 
   /* kill it and wait until it has exited: its pidfd becomes readable (or,
    * under valgrind, which has no pidfd_open, /proc shows it gone) */
+  pid = fake_acrn_dm_pid (f, "sbx-acrn6");
+  sock = g_strdup_printf ("%s/sbx-acrn6.monitor.%d.socket", mngr, pid);
   {
-    int pid = fake_acrn_dm_pid (f, "sbx-acrn6");
     int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
 
     g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
@@ -1382,23 +1388,47 @@ test_detached_acrn_gone (Fixture       *f,
       }
   }
 
-  f->no_valgrind = TRUE;   /* re-attaching needs pidfd_open */
+  /* It left its socket behind, and its VM directory stays. */
+  g_assert_true (g_file_test (sock, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (vm_dir, G_FILE_TEST_IS_DIR));
+
+  /* Telling that acrn-dm is gone needs no pidfd_open: these run under
+   * valgrind too. */
   result = vmmctl (f, "list", "-s", f->store, "--json", NULL);
-  assert_success (result);
+  g_assert_cmpint (result->status, ==, 0);
+  g_assert_nonnull (strstr (result->err, "acrn-dm (pid "));
+  g_assert_nonnull (strstr (result->err, "of VM acrn6 exited while no manager watched it"));
   json_parser_load_from_data (parser, result->out, -1, &error);
   g_assert_no_error (error);
   row = json_array_get_object_element (json_node_get_array (json_parser_get_root (parser)), 0);
   g_assert_cmpstr (json_object_get_string_member (row, "id"), ==, "acrn6");
-  g_assert_cmpstr (json_object_get_string_member (row, "state"), ==, "gone");
-  g_assert_nonnull (json_object_get_string_member (row, "error"));
+  g_assert_cmpstr (json_object_get_string_member (row, "state"), ==, "crashed");
+  g_assert_true (json_object_get_null_member (row, "error"));
+  result_free (result);
+  g_assert_false (g_file_test (sock, G_FILE_TEST_EXISTS));
+
+  result = vmmctl (f, "status", "acrn6", "-s", f->store, "--json", NULL);
+  g_assert_cmpint (result->status, ==, 0);
+  row = parse_object (parser, result->out);
+  g_assert_cmpstr (json_object_get_string_member (row, "state"), ==, "crashed");
+  g_assert_cmpint (json_object_get_int_member (row, "exit-status"), ==, -1);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (row, "pids")), ==, 0);
+  g_assert_nonnull (strstr (result->err, "exited while no manager watched it"));
+  result_free (result);
+
+  result = vmmctl (f, "status", "acrn6", "-s", f->store, NULL);
+  g_assert_cmpint (result->status, ==, 0);
+  g_assert_nonnull (strstr (result->out, "State:    crashed ("));
   result_free (result);
 
   result = vmmctl (f, "stop", "acrn6", "-s", f->store, NULL);
   g_assert_cmpint (result->status, ==, 0);
-  g_assert_cmpstr (result->out, ==, "Removed the record of VM 'acrn6'\n");
-  g_assert_true (g_str_has_prefix (result->err, "vmmctl: VM 'acrn6' was no longer running ("));
+  g_assert_cmpstr (result->out, ==, "Cleaned up VM 'acrn6' (it had crashed)\n");
   result_free (result);
   g_assert_false (g_file_test (records, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (vm_dir, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (sock, G_FILE_TEST_EXISTS));
+  assert_acrn_store_clean (f->store);
 
   result = vmmctl (f, "status", "acrn6", "-s", f->store, NULL);
   assert_error (result, 5, "no VM 'acrn6'", NULL);
