@@ -589,6 +589,26 @@ check_call (VmmHypervisor    *self,
   return TRUE;
 }
 
+/* check_call() for an _async wrapper: a refusal goes to @callback in a task
+ * tagged with the wrapper, which the wrapper's _finish recognises. */
+static gboolean
+check_call_async (VmmHypervisor       *self,
+                  const char          *operation,
+                  VmmCapabilities      needed,
+                  guint                allowed_states,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data,
+                  gpointer             source_tag)
+{
+  GError *error = NULL;
+
+  if (check_call (self, operation, needed, allowed_states, &error))
+    return TRUE;
+
+  g_task_report_error (self, callback, user_data, source_tag, error);
+  return FALSE;
+}
+
 static VmmCapabilities
 hotplug_capability (VmmDevice *device,
                     gboolean   add)
@@ -786,19 +806,14 @@ vmm_hypervisor_create_vm_async (VmmHypervisor       *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  GError *error = NULL;
-
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
   g_return_if_fail (VMM_IS_HYPERVISOR_CONFIG (config));
 
-  if (!check_call (self, "create_vm", VMM_CAPABILITIES_NONE,
-                   STATE_BIT (VMM_VM_STATE_NOT_CREATED),
-                   &error))
-    {
-      g_task_report_error (self, callback, user_data, vmm_hypervisor_create_vm_async, error);
-      return;
-    }
+  if (!check_call_async (self, "create_vm", VMM_CAPABILITIES_NONE,
+                         STATE_BIT (VMM_VM_STATE_NOT_CREATED),
+                         callback, user_data, vmm_hypervisor_create_vm_async))
+    return;
 
   VMM_HYPERVISOR_GET_IFACE (self)->create_vm_async (self, config, cancellable, callback, user_data);
 }
@@ -885,20 +900,15 @@ vmm_hypervisor_start_vm_async (VmmHypervisor       *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  GError *error = NULL;
-
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "start_vm", VMM_CAPABILITIES_NONE,
-                   STATE_BIT (VMM_VM_STATE_CREATED) |
-                   STATE_BIT (VMM_VM_STATE_STOPPED) |
-                   STATE_BIT (VMM_VM_STATE_CRASHED),
-                   &error))
-    {
-      g_task_report_error (self, callback, user_data, vmm_hypervisor_start_vm_async, error);
-      return;
-    }
+  if (!check_call_async (self, "start_vm", VMM_CAPABILITIES_NONE,
+                         STATE_BIT (VMM_VM_STATE_CREATED) |
+                         STATE_BIT (VMM_VM_STATE_STOPPED) |
+                         STATE_BIT (VMM_VM_STATE_CRASHED),
+                         callback, user_data, vmm_hypervisor_start_vm_async))
+    return;
 
   VMM_HYPERVISOR_GET_IFACE (self)->start_vm_async (self, cancellable, callback, user_data);
 }
@@ -984,22 +994,17 @@ vmm_hypervisor_stop_vm_async (VmmHypervisor       *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  GError *error = NULL;
-
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   /* Stopping what does not run is a no-op (below), not an error. */
-  if (!check_call (self, "stop_vm", VMM_CAPABILITIES_NONE,
-                   STATE_BIT (VMM_VM_STATE_CREATED) | STATE_BIT (VMM_VM_STATE_STARTING) |
-                   STATE_BIT (VMM_VM_STATE_RUNNING) | STATE_BIT (VMM_VM_STATE_PAUSED) |
-                   STATE_BIT (VMM_VM_STATE_STOPPING) | STATE_BIT (VMM_VM_STATE_STOPPED) |
-                   STATE_BIT (VMM_VM_STATE_CRASHED),
-                   &error))
-    {
-      g_task_report_error (self, callback, user_data, vmm_hypervisor_stop_vm_async, error);
-      return;
-    }
+  if (!check_call_async (self, "stop_vm", VMM_CAPABILITIES_NONE,
+                         STATE_BIT (VMM_VM_STATE_CREATED) | STATE_BIT (VMM_VM_STATE_STARTING) |
+                         STATE_BIT (VMM_VM_STATE_RUNNING) | STATE_BIT (VMM_VM_STATE_PAUSED) |
+                         STATE_BIT (VMM_VM_STATE_STOPPING) | STATE_BIT (VMM_VM_STATE_STOPPED) |
+                         STATE_BIT (VMM_VM_STATE_CRASHED),
+                         callback, user_data, vmm_hypervisor_stop_vm_async))
+    return;
 
   if (stop_is_noop (self))
     {
@@ -1094,18 +1099,13 @@ vmm_hypervisor_pause_vm_async (VmmHypervisor       *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  GError *error = NULL;
-
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "pause_vm", VMM_CAPABILITIES_PAUSE,
-                   STATE_BIT (VMM_VM_STATE_RUNNING),
-                   &error))
-    {
-      g_task_report_error (self, callback, user_data, vmm_hypervisor_pause_vm_async, error);
-      return;
-    }
+  if (!check_call_async (self, "pause_vm", VMM_CAPABILITIES_PAUSE,
+                         STATE_BIT (VMM_VM_STATE_RUNNING),
+                         callback, user_data, vmm_hypervisor_pause_vm_async))
+    return;
 
   VMM_HYPERVISOR_GET_IFACE (self)->pause_vm_async (self, cancellable, callback, user_data);
 }
@@ -1189,18 +1189,13 @@ vmm_hypervisor_resume_vm_async (VmmHypervisor       *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  GError *error = NULL;
-
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "resume_vm", VMM_CAPABILITIES_PAUSE,
-                   STATE_BIT (VMM_VM_STATE_PAUSED),
-                   &error))
-    {
-      g_task_report_error (self, callback, user_data, vmm_hypervisor_resume_vm_async, error);
-      return;
-    }
+  if (!check_call_async (self, "resume_vm", VMM_CAPABILITIES_PAUSE,
+                         STATE_BIT (VMM_VM_STATE_PAUSED),
+                         callback, user_data, vmm_hypervisor_resume_vm_async))
+    return;
 
   VMM_HYPERVISOR_GET_IFACE (self)->resume_vm_async (self, cancellable, callback, user_data);
 }
@@ -1284,18 +1279,13 @@ vmm_hypervisor_save_vm_async (VmmHypervisor       *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  GError *error = NULL;
-
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "save_vm", VMM_CAPABILITIES_SAVE_VM,
-                   STATE_BIT (VMM_VM_STATE_PAUSED),
-                   &error))
-    {
-      g_task_report_error (self, callback, user_data, vmm_hypervisor_save_vm_async, error);
-      return;
-    }
+  if (!check_call_async (self, "save_vm", VMM_CAPABILITIES_SAVE_VM,
+                         STATE_BIT (VMM_VM_STATE_PAUSED),
+                         callback, user_data, vmm_hypervisor_save_vm_async))
+    return;
 
   VMM_HYPERVISOR_GET_IFACE (self)->save_vm_async (self, cancellable, callback, user_data);
 }
@@ -1385,19 +1375,14 @@ vmm_hypervisor_hotplug_add_device_async (VmmHypervisor       *self,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data)
 {
-  GError *error = NULL;
-
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
   g_return_if_fail (VMM_IS_DEVICE (device));
 
-  if (!check_call (self, "hotplug_add_device", hotplug_capability (device, TRUE),
-                   STATE_BIT (VMM_VM_STATE_RUNNING) | STATE_BIT (VMM_VM_STATE_PAUSED),
-                   &error))
-    {
-      g_task_report_error (self, callback, user_data, vmm_hypervisor_hotplug_add_device_async, error);
-      return;
-    }
+  if (!check_call_async (self, "hotplug_add_device", hotplug_capability (device, TRUE),
+                         STATE_BIT (VMM_VM_STATE_RUNNING) | STATE_BIT (VMM_VM_STATE_PAUSED),
+                         callback, user_data, vmm_hypervisor_hotplug_add_device_async))
+    return;
 
   VMM_HYPERVISOR_GET_IFACE (self)->hotplug_add_device_async (self, device, cancellable, callback, user_data);
 }
@@ -1487,19 +1472,14 @@ vmm_hypervisor_hotplug_remove_device_async (VmmHypervisor       *self,
                                             GAsyncReadyCallback  callback,
                                             gpointer             user_data)
 {
-  GError *error = NULL;
-
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
   g_return_if_fail (VMM_IS_DEVICE (device));
 
-  if (!check_call (self, "hotplug_remove_device", hotplug_capability (device, FALSE),
-                   STATE_BIT (VMM_VM_STATE_RUNNING) | STATE_BIT (VMM_VM_STATE_PAUSED),
-                   &error))
-    {
-      g_task_report_error (self, callback, user_data, vmm_hypervisor_hotplug_remove_device_async, error);
-      return;
-    }
+  if (!check_call_async (self, "hotplug_remove_device", hotplug_capability (device, FALSE),
+                         STATE_BIT (VMM_VM_STATE_RUNNING) | STATE_BIT (VMM_VM_STATE_PAUSED),
+                         callback, user_data, vmm_hypervisor_hotplug_remove_device_async))
+    return;
 
   VMM_HYPERVISOR_GET_IFACE (self)->hotplug_remove_device_async (self, device, cancellable, callback, user_data);
 }
@@ -1588,18 +1568,13 @@ vmm_hypervisor_resize_memory_async (VmmHypervisor       *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  GError *error = NULL;
-
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "resize_memory", VMM_CAPABILITIES_MEMORY_RESIZE,
-                   STATE_BIT (VMM_VM_STATE_RUNNING),
-                   &error))
-    {
-      g_task_report_error (self, callback, user_data, vmm_hypervisor_resize_memory_async, error);
-      return;
-    }
+  if (!check_call_async (self, "resize_memory", VMM_CAPABILITIES_MEMORY_RESIZE,
+                         STATE_BIT (VMM_VM_STATE_RUNNING),
+                         callback, user_data, vmm_hypervisor_resize_memory_async))
+    return;
 
   VMM_HYPERVISOR_GET_IFACE (self)->resize_memory_async (self, memory_mib, cancellable, callback, user_data);
 }
@@ -1691,18 +1666,13 @@ vmm_hypervisor_resize_vcpus_async (VmmHypervisor       *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  GError *error = NULL;
-
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "resize_vcpus", VMM_CAPABILITIES_VCPU_RESIZE,
-                   STATE_BIT (VMM_VM_STATE_RUNNING),
-                   &error))
-    {
-      g_task_report_error (self, callback, user_data, vmm_hypervisor_resize_vcpus_async, error);
-      return;
-    }
+  if (!check_call_async (self, "resize_vcpus", VMM_CAPABILITIES_VCPU_RESIZE,
+                         STATE_BIT (VMM_VM_STATE_RUNNING),
+                         callback, user_data, vmm_hypervisor_resize_vcpus_async))
+    return;
 
   VMM_HYPERVISOR_GET_IFACE (self)->resize_vcpus_async (self, vcpus, cancellable, callback, user_data);
 }
@@ -1796,19 +1766,14 @@ vmm_hypervisor_check_async (VmmHypervisor       *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  GError *error = NULL;
-
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "check", VMM_CAPABILITIES_NONE,
-                   STATE_BIT (VMM_VM_STATE_RUNNING) |
-                   STATE_BIT (VMM_VM_STATE_PAUSED),
-                   &error))
-    {
-      g_task_report_error (self, callback, user_data, vmm_hypervisor_check_async, error);
-      return;
-    }
+  if (!check_call_async (self, "check", VMM_CAPABILITIES_NONE,
+                         STATE_BIT (VMM_VM_STATE_RUNNING) |
+                         STATE_BIT (VMM_VM_STATE_PAUSED),
+                         callback, user_data, vmm_hypervisor_check_async))
+    return;
 
   VMM_HYPERVISOR_GET_IFACE (self)->check_async (self, cancellable, callback, user_data);
 }
@@ -1892,21 +1857,16 @@ vmm_hypervisor_cleanup_async (VmmHypervisor       *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  GError *error = NULL;
-
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "cleanup", VMM_CAPABILITIES_NONE,
-                   STATE_BIT (VMM_VM_STATE_NOT_CREATED) |
-                   STATE_BIT (VMM_VM_STATE_CREATED) |
-                   STATE_BIT (VMM_VM_STATE_STOPPED) |
-                   STATE_BIT (VMM_VM_STATE_CRASHED),
-                   &error))
-    {
-      g_task_report_error (self, callback, user_data, vmm_hypervisor_cleanup_async, error);
-      return;
-    }
+  if (!check_call_async (self, "cleanup", VMM_CAPABILITIES_NONE,
+                         STATE_BIT (VMM_VM_STATE_NOT_CREATED) |
+                         STATE_BIT (VMM_VM_STATE_CREATED) |
+                         STATE_BIT (VMM_VM_STATE_STOPPED) |
+                         STATE_BIT (VMM_VM_STATE_CRASHED),
+                         callback, user_data, vmm_hypervisor_cleanup_async))
+    return;
 
   VMM_HYPERVISOR_GET_IFACE (self)->cleanup_async (self, cancellable, callback, user_data);
 }
@@ -1993,19 +1953,14 @@ vmm_hypervisor_add_device_async (VmmHypervisor       *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  GError *error = NULL;
-
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (VMM_IS_DEVICE (device));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "add_device", add_device_capability (device),
-                   STATE_BIT (VMM_VM_STATE_CREATED) | STATE_BIT (VMM_VM_STATE_STOPPED),
-                   &error))
-    {
-      g_task_report_error (self, callback, user_data, vmm_hypervisor_add_device_async, error);
-      return;
-    }
+  if (!check_call_async (self, "add_device", add_device_capability (device),
+                         STATE_BIT (VMM_VM_STATE_CREATED) | STATE_BIT (VMM_VM_STATE_STOPPED),
+                         callback, user_data, vmm_hypervisor_add_device_async))
+    return;
 
   VMM_HYPERVISOR_GET_IFACE (self)->add_device_async (self, device, cancellable, callback, user_data);
 }
@@ -2268,17 +2223,13 @@ vmm_hypervisor_generate_socket_async (VmmHypervisor       *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  GError *error = NULL;
-
   g_return_if_fail (VMM_IS_HYPERVISOR (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (!check_call (self, "generate_socket", VMM_CAPABILITIES_VSOCK,
-                   ~STATE_BIT (VMM_VM_STATE_NOT_CREATED), &error))
-    {
-      g_task_report_error (self, callback, user_data, vmm_hypervisor_generate_socket_async, error);
-      return;
-    }
+  if (!check_call_async (self, "generate_socket", VMM_CAPABILITIES_VSOCK,
+                         ~STATE_BIT (VMM_VM_STATE_NOT_CREATED),
+                         callback, user_data, vmm_hypervisor_generate_socket_async))
+    return;
 
   VMM_HYPERVISOR_GET_IFACE (self)->generate_socket_async (self, cancellable, callback, user_data);
 }
