@@ -919,11 +919,13 @@ stub_resize_memory_async (VmmHypervisor       *hypervisor,
   g_task_return_pointer (task, result, g_free);
 }
 
+/* Shared by both resize finishes: the old and new values of the task. */
 static gboolean
-stub_resize_memory_finish (VmmHypervisor  *hypervisor,
-                           GAsyncResult   *result,
-                           guint          *new_memory_mib,
-                           GError        **error)
+resize_finish (VmmHypervisor  *hypervisor,
+               GAsyncResult   *result,
+               guint          *old_value,
+               guint          *new_value,
+               GError        **error)
 {
   g_autofree ResizeResult *r = NULL;
 
@@ -933,9 +935,20 @@ stub_resize_memory_finish (VmmHypervisor  *hypervisor,
   if (r == NULL)
     return FALSE;
 
-  if (new_memory_mib != NULL)
-    *new_memory_mib = r->new_value;
+  if (old_value != NULL)
+    *old_value = r->old_value;
+  if (new_value != NULL)
+    *new_value = r->new_value;
   return TRUE;
+}
+
+static gboolean
+stub_resize_memory_finish (VmmHypervisor  *hypervisor,
+                           GAsyncResult   *result,
+                           guint          *new_memory_mib,
+                           GError        **error)
+{
+  return resize_finish (hypervisor, result, NULL, new_memory_mib, error);
 }
 
 static void
@@ -980,19 +993,7 @@ stub_resize_vcpus_finish (VmmHypervisor  *hypervisor,
                           guint          *new_vcpus,
                           GError        **error)
 {
-  g_autofree ResizeResult *r = NULL;
-
-  g_return_val_if_fail (g_task_is_valid (result, hypervisor), FALSE);
-
-  r = g_task_propagate_pointer (G_TASK (result), error);
-  if (r == NULL)
-    return FALSE;
-
-  if (old_vcpus != NULL)
-    *old_vcpus = r->old_value;
-  if (new_vcpus != NULL)
-    *new_vcpus = r->new_value;
-  return TRUE;
+  return resize_finish (hypervisor, result, old_vcpus, new_vcpus, error);
 }
 
 static void
