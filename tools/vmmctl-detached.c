@@ -159,7 +159,7 @@ vmmctl_cmd_start (int    argc,
 {
   g_auto(VmmctlCommon) common = { 0 };
   GOptionEntry entries[] = {
-    { "plugin", 'p', 0, G_OPTION_ARG_STRING, &common.plugin, "Use this plugin (default: the config's 'hypervisor' key, else the default plugin)", "NAME" },
+    VMMCTL_PLUGIN_ENTRY (common),
     { "property", 'P', 0, G_OPTION_ARG_STRING_ARRAY, &common.properties, "Set a property of the plugin's hypervisor object (repeatable; kept for later commands)", "NAME=VALUE" },
     { "store-dir", 's', 0, G_OPTION_ARG_FILENAME, &common.store_dir, "Use this store dir instead of the config's store-dir", "DIR" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &common.json, "Print the result as JSON", NULL },

@@ -263,7 +263,7 @@ vmmctl_cmd_cmdline (int    argc,
 {
   g_auto(VmmctlCommon) common = { 0 };
   GOptionEntry entries[] = {
-    { "plugin", 'p', 0, G_OPTION_ARG_STRING, &common.plugin, "Use this plugin (default: the config's 'hypervisor' key, else the default plugin)", "NAME" },
+    VMMCTL_PLUGIN_ENTRY (common),
     { "property", 'P', 0, G_OPTION_ARG_STRING_ARRAY, &common.properties, "Set a property of the plugin's hypervisor object (repeatable)", "NAME=VALUE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &common.json, "Print a JSON array of strings", NULL },
     G_OPTION_ENTRY_NULL

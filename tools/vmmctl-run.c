@@ -408,7 +408,7 @@ vmmctl_cmd_run (int    argc,
   g_autofree char *stop_after_text = NULL;
   double stop_after = -1;
   GOptionEntry entries[] = {
-    { "plugin", 'p', 0, G_OPTION_ARG_STRING, &common.plugin, "Use this plugin (default: the config's 'hypervisor' key, else the default plugin)", "NAME" },
+    VMMCTL_PLUGIN_ENTRY (common),
     { "property", 'P', 0, G_OPTION_ARG_STRING_ARRAY, &common.properties, "Set a property of the plugin's hypervisor object (repeatable)", "NAME=VALUE" },
     { "stop-after", 0, 0, G_OPTION_ARG_STRING, &stop_after_text, "Stop the VM SECONDS after it is running", "SECONDS" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &common.json, "Print each state change as a line of JSON", NULL },

@@ -172,4 +172,9 @@ gboolean  vmmctl_parse_options         (const char    *command,
                                         int           *argc,
                                         char        ***argv);
 
+/* The --plugin option of the commands that choose a plugin. */
+#define VMMCTL_PLUGIN_ENTRY(common) \
+  { "plugin", 'p', 0, G_OPTION_ARG_STRING, &(common).plugin, \
+    "Use this plugin (default: the config's 'hypervisor' key, else the default plugin)", "NAME" }
+
 G_END_DECLS
