@@ -130,6 +130,63 @@ parse_u64 (const char *text,
  * blanks and ')', so fields are counted from the LAST ')'. Called several
  * times per VM start: one read() into a buffer on the stack, no stdio, no
  * allocation. */
+/**
+ * acrn_proc_parse_stat:
+ * @text: the text of a `/proc/PID/stat` file
+ * @out_state: (out) (optional): its state character
+ * @out_start_time: (out) (optional): its start time, in clock ticks
+ *   since boot
+ *
+ * Returns: %TRUE if @text has the format of a stat line
+ */
+gboolean
+acrn_proc_parse_stat (const char *text,
+                      char       *out_state,
+                      guint64    *out_start_time)
+{
+  const char *buf = text;
+  char number[32];
+  const char *paren;
+  const char *p;
+  gsize length;
+  guint64 start_time = 0;
+  char state;
+
+  /* An embedded nul would only shorten what we look at and then fail the
+   * checks below. */
+  paren = strrchr (buf, ')');
+  if (paren == NULL || paren[1] != ' ')
+    return FALSE;
+
+  /* Field 3, the state: one character. */
+  p = paren + 2;
+  if (p[0] == '\0' || p[0] == ' ' || p[1] != ' ')
+    return FALSE;
+  state = p[0];
+
+  /* Field 22, the start time: 19 fields further. */
+  for (guint field = 3; field < 22; field++)
+    {
+      p = strchr (p, ' ');
+      if (p == NULL)
+        return FALSE;
+      p++;
+    }
+  length = strcspn (p, " \n");
+  if (length == 0 || length >= sizeof number)
+    return FALSE;
+  memcpy (number, p, length);
+  number[length] = '\0';
+  if (!parse_u64 (number, G_MAXUINT64, &start_time))
+    return FALSE;
+
+  if (out_state != NULL)
+    *out_state = state;
+  if (out_start_time != NULL)
+    *out_start_time = start_time;
+  return TRUE;
+}
+
 static gboolean
 proc_read_stat (GPid      pid,
                 char     *out_state,
@@ -138,13 +195,8 @@ proc_read_stat (GPid      pid,
 {
   char path[64];
   char buf[4096];
-  char number[32];
-  const char *paren;
-  const char *p;
   gsize length = 0;
-  guint64 start_time = 0;
   int saved_errno = ESRCH;  /* for an empty read: the process is gone */
-  char state;
   int fd;
 
   if (pid <= 0)
@@ -182,38 +234,8 @@ proc_read_stat (GPid      pid,
     goto unreadable;
   buf[length] = '\0';
 
-  /* An embedded nul would only shorten what we look at and then fail the
-   * checks below. */
-  paren = strrchr (buf, ')');
-  if (paren == NULL || paren[1] != ' ')
+  if (!acrn_proc_parse_stat (buf, out_state, out_start_time))
     goto malformed;
-
-  /* Field 3, the state: one character. */
-  p = paren + 2;
-  if (p[0] == '\0' || p[0] == ' ' || p[1] != ' ')
-    goto malformed;
-  state = p[0];
-
-  /* Field 22, the start time: 19 fields further. */
-  for (guint field = 3; field < 22; field++)
-    {
-      p = strchr (p, ' ');
-      if (p == NULL)
-        goto malformed;
-      p++;
-    }
-  length = strcspn (p, " \n");
-  if (length == 0 || length >= sizeof number)
-    goto malformed;
-  memcpy (number, p, length);
-  number[length] = '\0';
-  if (!parse_u64 (number, G_MAXUINT64, &start_time))
-    goto malformed;
-
-  if (out_state != NULL)
-    *out_state = state;
-  if (out_start_time != NULL)
-    *out_start_time = start_time;
   return TRUE;
 
 malformed:
@@ -1718,6 +1740,41 @@ acrn_registry_set_owner_pid (AcrnRegistry  *self,
                    vm_id, (int) pid, start_time);
       return FALSE;
     }
+
+  return registry_transact (self, edit_set_owner, &data, error);
+}
+
+/**
+ * acrn_registry_hand_to_child:
+ * @self: a #AcrnRegistry
+ * @vm_id: the VM id
+ * @pid: a child of the calling process that has not been reaped, normally
+ *   the acrn-dm it has just spawned
+ * @start_time: the start time of @pid
+ * @error: return location for a #GError
+ *
+ * acrn_registry_set_owner_pid() for a process that cannot be gone: the
+ * caller's own child, not reaped yet. Its /proc entry is not read: right
+ * after the spawn the child is still in execve(), and reading its stat
+ * file then waits until the whole program is loaded (most of acrn-dm's
+ * start-up). If the child has exited already, the entry names a dead
+ * owner and is reclaimed like any other.
+ *
+ * Returns: %TRUE, or %FALSE as acrn_registry_set_owner_pid()
+ */
+gboolean
+acrn_registry_hand_to_child (AcrnRegistry  *self,
+                             const char    *vm_id,
+                             GPid           pid,
+                             guint64        start_time,
+                             GError       **error)
+{
+  SetOwnerData data = { vm_id, pid, start_time };
+
+  g_return_val_if_fail (ACRN_IS_REGISTRY (self), FALSE);
+  g_return_val_if_fail (vm_id != NULL && vm_id[0] != '\0', FALSE);
+  g_return_val_if_fail (pid > 0 && start_time > 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   return registry_transact (self, edit_set_owner, &data, error);
 }

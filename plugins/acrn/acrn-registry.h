@@ -95,6 +95,11 @@ gboolean      acrn_registry_set_owner_pid   (AcrnRegistry  *self,
                                              GPid           pid,
                                              guint64        start_time,
                                              GError       **error);
+gboolean      acrn_registry_hand_to_child   (AcrnRegistry  *self,
+                                             const char    *vm_id,
+                                             GPid           pid,
+                                             guint64        start_time,
+                                             GError       **error);
 gboolean      acrn_registry_release         (AcrnRegistry  *self,
                                              const char    *vm_id,
                                              GError       **error);
@@ -105,6 +110,9 @@ gboolean      acrn_registry_lookup          (AcrnRegistry       *self,
                                              AcrnRegistryEntry **out_entry,
                                              GError            **error);
 
+gboolean      acrn_proc_parse_stat          (const char    *text,
+                                             char          *out_state,
+                                             guint64       *out_start_time);
 gboolean      acrn_proc_get_start_time      (GPid           pid,
                                              guint64       *out,
                                              GError       **error);
