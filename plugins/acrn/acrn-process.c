@@ -26,6 +26,7 @@
 
 #include "acrn-mngr.h"
 #include "acrn-registry.h"
+#include "acrn-spawn.h"
 
 #ifndef SYS_pidfd_open
 # define SYS_pidfd_open 434
@@ -55,8 +56,7 @@ typedef struct
 {
   AcrnProcess  *self;        /* unowned: the process owns its pipes */
   guint         index;
-  GInputStream *stream;      /* owns the descriptor */
-  int           fd;          /* of @stream, non-blocking, read directly */
+  int           fd;          /* owned, non-blocking, read directly; -1 when none */
   GSource      *source;      /* reader in the owner context */
   GString      *partial;     /* an unfinished line, at most ACRN_PROCESS_LINE_MAX */
   GQueue        tail;        /* of char*, the last lines */
@@ -72,12 +72,13 @@ struct _AcrnProcess
   char         *vm_id;
   GPid          pid;
   guint64       start_time;
-  GSubprocess  *subprocess;      /* NULL when re-attached */
+  gboolean      is_child;        /* we spawned it (else re-attached) */
+  GSubprocess  *subprocess;      /* the child, when spawned without pidfds */
   int           pidfd;           /* -1 once the process is known to be gone */
 
   /* exit */
   gboolean      exited;          /* the exit is known, with its status */
-  gboolean      collecting;      /* a g_subprocess_wait_async() is in flight */
+  gboolean      collecting;      /* the wait status is being collected */
   int           wait_status;     /* -1 when unknown */
   gboolean      exited_emitted;
   GSource      *exit_watch;      /* pidfd watch in the owner context */
@@ -120,15 +121,30 @@ pidfd_send_signal (int pidfd,
   return (int) syscall (SYS_pidfd_send_signal, pidfd, signum, NULL, 0);
 }
 
-/* Runs in the child between fork and exec: only async-signal-safe calls.
- * A session of its own keeps a terminal's Ctrl-C away from acrn-dm (the
- * manager decides how to stop it); ignoring SIGPIPE keeps acrn-dm alive if
- * its manager goes away and nobody reads its output any more. */
+/* Runs in the child between fork and exec (the GSubprocess fallback, see
+ * acrn-spawn.c, which gives acrn-dm the same start): only
+ * async-signal-safe calls. A session of its own keeps a terminal's Ctrl-C
+ * away from acrn-dm (the manager decides how to stop it); every signal at
+ * its default action and none blocked, whatever the application does with
+ * them, except SIGPIPE, ignored: acrn-dm must stay alive if its manager
+ * goes away and nobody reads its output any more. */
 static void
 child_setup (gpointer user_data)
 {
+  struct sigaction action;
+  sigset_t none;
+
+  memset (&action, 0, sizeof action);
+  for (int sig = 1; sig < NSIG; sig++)
+    {
+      if (sig == SIGKILL || sig == SIGSTOP)
+        continue;
+      action.sa_handler = sig == SIGPIPE ? SIG_IGN : SIG_DFL;
+      sigaction (sig, &action, NULL);
+    }
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
   setsid ();
-  signal (SIGPIPE, SIG_IGN);
 }
 
 static void
@@ -470,7 +486,7 @@ static void
 drain_pipes (AcrnProcess *self)
 {
   for (guint i = 0; i < N_PIPES; i++)
-    if (self->pipes[i].stream != NULL)
+    if (self->pipes[i].fd >= 0)
       read_pipe (self, i, G_MAXSIZE);
 }
 
@@ -548,8 +564,10 @@ collect_exit (AcrnProcess   *self,
 
   if (self->exited || self->subprocess == NULL)
     {
+      /* Our own child (acrn_spawn()) is reaped here, at once: its pidfd
+       * said it has exited. A re-attached process is not ours to reap. */
       if (!self->exited)
-        note_exit (self, -1);
+        note_exit (self, self->is_child ? acrn_spawn_reap (self->pid) : -1);
       if (func != NULL)
         func (self, user_data);
       emit_exited_if_known (self);
@@ -676,6 +694,94 @@ owner_wait_cb (GObject      *source,
 
 /* ---- construction ------------------------------------------------------- */
 
+/* ---- the reaper: children nobody watches any more ----------------------- */
+
+/* An acrn-dm whose AcrnProcess is disposed while it runs (its VM object
+ * was dropped without a stop: the VM keeps running and can be re-attached
+ * from its state file) is still our child and must be reaped when it
+ * exits, whether or not anybody iterates a main context again. Such
+ * children go to one thread, started the first time it is needed and
+ * then kept, which waits on their pidfds in a context of its own. No
+ * thread runs while no VM was left behind. */
+typedef struct
+{
+  GPid pid;
+  int  pidfd;
+} Orphan;
+
+G_LOCK_DEFINE_STATIC (reaper);
+static GMainContext *reaper_context;
+
+static gpointer
+reaper_thread (gpointer data)
+{
+  GMainContext *context = data;
+
+  for (;;)
+    g_main_context_iteration (context, TRUE);
+  return NULL;
+}
+
+static gboolean
+reaper_exit_cb (gint         fd,
+                GIOCondition condition,
+                gpointer     user_data)
+{
+  Orphan *orphan = user_data;
+
+  acrn_spawn_reap (orphan->pid);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+orphan_free (gpointer data)
+{
+  Orphan *orphan = data;
+
+  g_close (orphan->pidfd, NULL);
+  g_free (orphan);
+}
+
+/**
+ * acrn_process_init_reaper:
+ *
+ * Starts the thread that reaps the acrn-dm children whose #AcrnProcess
+ * was disposed while they ran. The first such dispose starts it
+ * otherwise; it then stays, with the wake-up descriptor of its context,
+ * until the process exits. Mainly for tests that count descriptors and
+ * threads.
+ */
+void
+acrn_process_init_reaper (void)
+{
+  G_LOCK (reaper);
+  if (reaper_context == NULL)
+    {
+      reaper_context = g_main_context_new ();
+      g_thread_unref (g_thread_new ("vmm-acrn-reaper", reaper_thread, reaper_context));
+    }
+  G_UNLOCK (reaper);
+}
+
+/* Takes @pidfd. */
+static void
+reaper_adopt (GPid pid,
+              int  pidfd)
+{
+  Orphan *orphan = g_new0 (Orphan, 1);
+  GSource *source;
+
+  acrn_process_init_reaper ();
+
+  orphan->pid = pid;
+  orphan->pidfd = pidfd;
+  source = g_unix_fd_source_new (pidfd, G_IO_IN);
+  g_source_set_static_name (source, "[vmm-acrn] reap a left acrn-dm");
+  g_source_set_callback (source, (GSourceFunc) G_CALLBACK (reaper_exit_cb), orphan, orphan_free);
+  g_source_attach (source, reaper_context);
+  g_source_unref (source);
+}
+
 static void
 acrn_process_dispose (GObject *object)
 {
@@ -701,15 +807,22 @@ acrn_process_dispose (GObject *object)
           g_source_destroy (pipe->source);
           g_clear_pointer (&pipe->source, g_source_unref);
         }
-      if (pipe->stream != NULL)
+      if (pipe->fd >= 0)
         {
-          g_input_stream_close (pipe->stream, NULL, NULL);
-          g_clear_object (&pipe->stream);
+          g_close (pipe->fd, NULL);
           pipe->fd = -1;
         }
     }
 
-  /* A child still running keeps running: GLib reaps it when it exits. */
+  /* A child still running keeps running; it must not become a zombie
+   * when it exits. A GSubprocess reaps its own; our own child goes to the
+   * reaper thread. */
+  if (self->is_child && self->subprocess == NULL && self->pid > 0 && !self->exited &&
+      self->pidfd >= 0)
+    {
+      reaper_adopt (self->pid, self->pidfd);
+      self->pidfd = -1;
+    }
   g_clear_object (&self->subprocess);
 
   G_OBJECT_CLASS (acrn_process_parent_class)->dispose (object);
@@ -798,6 +911,49 @@ arm_owner_watch (AcrnProcess *self)
     }
 }
 
+/* Without pidfds (see acrn-spawn.c): GSubprocess spawns and reaps. */
+static gboolean
+spawn_with_gsubprocess (AcrnProcess         *self,
+                        const char * const  *argv,
+                        GError             **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *identifier;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+
+  self->subprocess = g_subprocess_launcher_spawnv (launcher, argv, &local_error);
+  if (self->subprocess == NULL)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_SPAWN_FAILED,
+                   "Cannot start %s: %s", argv[0], local_error->message);
+      return FALSE;
+    }
+
+  /* The identifier is gone once GLib has reaped the child, which can
+   * happen before we get here when it exits at once: then its pid is
+   * unknown (0) and only its wait status matters. */
+  identifier = g_subprocess_get_identifier (self->subprocess);
+  if (identifier != NULL)
+    self->pid = (GPid) atoi (identifier);
+
+  /* The descriptors become ours: closing the streams leaves them open. */
+  for (guint i = 0; i < N_PIPES; i++)
+    {
+      GInputStream *stream = i == PIPE_STDOUT ? g_subprocess_get_stdout_pipe (self->subprocess)
+                                              : g_subprocess_get_stderr_pipe (self->subprocess);
+
+      g_unix_input_stream_set_close_fd (G_UNIX_INPUT_STREAM (stream), FALSE);
+      self->pipes[i].fd = g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (stream));
+      g_input_stream_close (stream, NULL, NULL);
+      g_unix_set_fd_nonblocking (self->pipes[i].fd, TRUE, NULL);
+    }
+  return TRUE;
+}
+
 /**
  * acrn_process_spawn:
  * @argv: (array zero-terminated=1): the acrn-dm command line
@@ -822,9 +978,6 @@ acrn_process_spawn (const char * const  *argv,
                     GError             **error)
 {
   g_autoptr(AcrnProcess) self = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GError) local_error = NULL;
-  const char *identifier;
 
   g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
   g_return_val_if_fail (vm_id != NULL, NULL);
@@ -836,57 +989,27 @@ acrn_process_spawn (const char * const  *argv,
   self->context = context != NULL ? g_main_context_ref (context)
                                   : g_main_context_ref_thread_default ();
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  self->is_child = TRUE;
 
-  self->subprocess = g_subprocess_launcher_spawnv (launcher, argv, &local_error);
-  if (self->subprocess == NULL)
+  if (acrn_spawn_supported ())
     {
-      g_set_error (error, VMM_ERROR, VMM_ERROR_SPAWN_FAILED,
-                   "Cannot start %s: %s", argv[0], local_error->message);
+      if (!acrn_spawn (argv, &self->pid, &self->pidfd, &self->start_time,
+                       &self->pipes[PIPE_STDOUT].fd, &self->pipes[PIPE_STDERR].fd, error))
+        return NULL;
+    }
+  else if (!spawn_with_gsubprocess (self, argv, error))
+    {
       return NULL;
     }
 
-  /* The identifier is gone once GLib has reaped the child, which can
-   * happen before we get here when it exits at once: then its pid is
-   * unknown (0) and only its wait status matters. */
-  identifier = g_subprocess_get_identifier (self->subprocess);
-  if (identifier != NULL)
-    {
-      self->pid = (GPid) atoi (identifier);
-
-      /* A pidfd tells of the exit in any main context, without reaping.
-       * If GLib reaps the child meanwhile, the pid may be reused: the
-       * identifier check after opening tells. */
-      self->pidfd = pidfd_open (self->pid);
-      if (self->pidfd < 0 && errno != ESRCH && errno != ENOSYS)
-        {
-          int errsv = errno;
-
-          g_subprocess_force_exit (self->subprocess);
-          g_set_error (error, VMM_ERROR, VMM_ERROR_SPAWN_FAILED,
-                       "pidfd_open(%d) failed: %s", (int) self->pid, g_strerror (errsv));
-          return NULL;
-        }
-      if (g_subprocess_get_identifier (self->subprocess) == NULL && self->pidfd >= 0)
-        {
-          g_close (self->pidfd, NULL);
-          self->pidfd = -1;
-        }
-    }
-
-  if (self->pid == 0 || !acrn_proc_get_start_time (self->pid, &self->start_time, NULL))
+  if (self->start_time == 0 &&
+      (self->pid == 0 || !acrn_proc_get_start_time (self->pid, &self->start_time, NULL)))
     self->start_time = 0;
 
-  self->pipes[PIPE_STDOUT].stream = g_object_ref (g_subprocess_get_stdout_pipe (self->subprocess));
-  self->pipes[PIPE_STDERR].stream = g_object_ref (g_subprocess_get_stderr_pipe (self->subprocess));
   for (guint i = 0; i < N_PIPES; i++)
     {
       OutputPipe *pipe = &self->pipes[i];
 
-      pipe->fd = g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (pipe->stream));
-      g_unix_set_fd_nonblocking (pipe->fd, TRUE, NULL);
       pipe->partial = g_string_sized_new (0);
       pipe->source = create_reader (self, i, self->context, owner_reader_cb);
     }
@@ -1155,7 +1278,7 @@ acrn_process_is_child (AcrnProcess *self)
 {
   g_return_val_if_fail (ACRN_IS_PROCESS (self), FALSE);
 
-  return self->subprocess != NULL;
+  return self->is_child;
 }
 
 /**
@@ -1485,7 +1608,7 @@ op_init (Op           *op,
 
   if (op->context != self->context)
     for (guint i = 0; i < N_PIPES; i++)
-      if (self->pipes[i].stream != NULL && !self->pipes[i].eof)
+      if (self->pipes[i].fd >= 0 && !self->pipes[i].eof)
         op->readers[i] = create_reader (self, i, op->context, op_reader_cb);
 }
 

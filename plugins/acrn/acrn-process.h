@@ -3,11 +3,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Internal to the ACRN backend. An #AcrnProcess is either a child spawned
- * here (GSubprocess, stdout and stderr on pipes) or a process spawned by
+ * here (acrn-spawn.c: clone + execve with a pidfd, or GSubprocess where
+ * pidfds are missing; stdout and stderr on pipes) or a process spawned by
  * another manager and re-attached to through a pidfd. Everything waits on
- * events: the child's exit (GSubprocess, i.e. SIGCHLD) or the pidfd becoming
- * readable, the manager directory's inotify events (one descriptor for the
- * whole process, see acrn_process_init_directory_watch()), timeouts as
+ * events: the pidfd becoming readable (or, without pidfds, GSubprocess's
+ * child watch), the manager directory's inotify events (one descriptor for
+ * the whole process, see acrn_process_init_directory_watch()), timeouts as
  * bounds.
  *
  * Threading: use an #AcrnProcess from one thread. Long-lived sources (the
@@ -110,6 +111,7 @@ gboolean     acrn_process_stop_finish        (AcrnProcess         *self,
                                               GError             **error);
 
 gboolean     acrn_process_init_directory_watch (GError           **error);
+void         acrn_process_init_reaper        (void);
 
 gboolean     acrn_proc_check_executable      (GPid                 pid,
                                               const char          *expected_exe,

@@ -6,7 +6,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -17,6 +19,7 @@
 
 #include "acrn-process.h"
 #include "acrn-registry.h"
+#include "acrn-spawn.h"
 
 static const char *fake_dm;
 static gboolean have_pidfd;
@@ -640,6 +643,106 @@ test_spawn_failure (Fixture       *f,
   g_assert_nonnull (strstr (error->message, "/nonexistent/acrn-dm"));
 }
 
+
+/* What acrn-dm starts with, whatever the manager's own settings: stdin,
+ * stdout and stderr only (a descriptor the application left inheritable
+ * is not passed on), a session of its own, no signal blocked, every
+ * signal at its default action except SIGPIPE, ignored (even if the
+ * application ignores SIGINT, which stop_vm sends). The child is
+ * `sleep`, looked at through /proc while it runs. */
+static void
+check_child_setup (Fixture *f)
+{
+  const char *argv[] = { "sleep", "30", NULL };
+  g_autoptr(AcrnProcess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fd_dir = NULL;
+  g_autofree char *status_path = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *stat_path = NULL;
+  g_autofree char *stat = NULL;
+  g_auto(GStrv) fields = NULL;
+  g_autoptr(GPtrArray) fds = g_ptr_array_new_with_free_func (g_free);
+  struct sigaction ignore = { .sa_handler = SIG_IGN }, old_int, old_pipe;
+  sigset_t block, old_mask;
+  const char *name;
+  GDir *dir;
+  GPid pid;
+  int leaked;
+
+  leaked = open ("/dev/null", O_RDONLY);  /* no O_CLOEXEC, on purpose */
+  g_assert_cmpint (leaked, >=, 0);
+  sigaction (SIGINT, &ignore, &old_int);
+  sigaction (SIGPIPE, &ignore, &old_pipe);
+  sigemptyset (&block);
+  sigaddset (&block, SIGUSR1);
+  pthread_sigmask (SIG_BLOCK, &block, &old_mask);
+
+  process = acrn_process_spawn (argv, "test-vm", f->log_path, NULL, &error);
+
+  pthread_sigmask (SIG_SETMASK, &old_mask, NULL);
+  sigaction (SIGINT, &old_int, NULL);
+  sigaction (SIGPIPE, &old_pipe, NULL);
+  close (leaked);
+  g_assert_no_error (error);
+  g_assert_nonnull (process);
+  g_assert_true (acrn_process_is_child (process));
+  pid = acrn_process_get_pid (process);
+  g_assert_cmpint (pid, >, 0);
+
+  /* The start time is known at once and is the process's. */
+  {
+    guint64 start_time = 0;
+
+    g_assert_true (acrn_proc_get_start_time (pid, &start_time, NULL));
+    g_assert_cmpuint (acrn_process_get_start_time (process), ==, start_time);
+  }
+
+  /* Descriptors: exactly 0, 1 and 2 once execve() has closed the rest. */
+  fd_dir = g_strdup_printf ("/proc/%d/fd", (int) pid);
+  dir = g_dir_open (fd_dir, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (fds, g_strdup (name));
+  g_dir_close (dir);
+  g_ptr_array_sort (fds, (GCompareFunc) (void (*) (void)) g_strcmp0);
+  g_assert_cmpuint (fds->len, ==, 3);
+
+  status_path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  g_assert_true (g_file_get_contents (status_path, &status, NULL, NULL));
+  g_assert_nonnull (strstr (status, "\nSigBlk:\t0000000000000000\n"));
+  /* SIGPIPE is signal 13: bit 12 of the mask. */
+  g_assert_nonnull (strstr (status, "\nSigIgn:\t0000000000001000\n"));
+
+  /* Field 6 of stat is the session: its own. */
+  stat_path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_assert_true (g_file_get_contents (stat_path, &stat, NULL, NULL));
+  fields = g_strsplit (strrchr (stat, ')') + 2, " ", -1);
+  g_assert_cmpint (atoi (fields[3]), ==, pid);
+
+  g_assert_true (stop (process, TRUE, 10000, NULL, &error));
+  g_assert_no_error (error);
+  assert_reaped (pid);
+}
+
+static void
+test_child_setup (Fixture       *f,
+                  gconstpointer  data)
+{
+  check_child_setup (f);
+}
+
+/* The same through GSubprocess, which the backend uses where pidfds are
+ * missing (valgrind, Linux < 5.3). */
+static void
+test_child_setup_fallback (Fixture       *f,
+                           gconstpointer  data)
+{
+  acrn_spawn_force_fallback (TRUE);
+  check_child_setup (f);
+  acrn_spawn_force_fallback (FALSE);
+}
+
 /* Re-attach to an acrn-dm that another "manager" (here a plain
  * GSubprocess) started. */
 static GSubprocess *
@@ -814,6 +917,8 @@ main (int   argc,
   ADD ("log-rotation", test_log_rotation);
   ADD ("long-lines", test_long_lines);
   ADD ("spawn-failure", test_spawn_failure);
+  ADD ("child-setup", test_child_setup);
+  ADD ("child-setup-fallback", test_child_setup_fallback);
   ADD ("attach", test_attach);
   ADD ("attach-gone", test_attach_gone);
 

@@ -1107,9 +1107,9 @@ leave_dead_vm (Fixture     *f,
   drain ();
   g_assert_cmpint (kill (*pid, 0), ==, 0);
 
-  /* acrn-dm (our child) dies with its socket in place; GLib's worker
-   * thread reaps it, which wakes nothing here: poll for it (a safety
-   * bound, not a timing assertion). */
+  /* acrn-dm (our child) dies with its socket in place; the backend's
+   * reaper thread (or GLib's, for a GSubprocess) reaps it, which wakes
+   * nothing here: poll for it (a safety bound, not a timing assertion). */
   g_assert_cmpint (kill (*pid, SIGKILL), ==, 0);
   for (guint i = 0; i < 5000 && kill (*pid, 0) == 0; i++)
     g_usleep (2000);
@@ -1535,6 +1535,9 @@ main (int   argc,
 
     g_assert_true (acrn_process_init_directory_watch (&error));
     g_assert_no_error (error);
+    /* The thread that reaps acrn-dm children left running by a dropped
+     * VM object (and its context's wake-up descriptor). */
+    acrn_process_init_reaper ();
   }
 
   ADD ("start-stop", test_start_stop);
