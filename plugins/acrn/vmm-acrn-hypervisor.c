@@ -100,6 +100,7 @@ struct _VmmAcrnHypervisor
   guint32              cid;             /* held, 0 for none */
   gboolean             resources_held;
   gboolean             resources_current;  /* held by us, argv built from them */
+  gboolean             registry_clean;     /* we released them: the registry holds nothing of this VM */
   GStrv                command_line;
   GArray              *pool;            /* PoolEntry */
 
@@ -325,9 +326,18 @@ release_resources (VmmAcrnHypervisor *self)
 {
   g_autoptr(GError) error = NULL;
 
-  if (self->registry != NULL && self->config != NULL &&
-      !acrn_registry_release (self->registry, vm_id (self), &error))
-    acrn_log (self, G_LOG_LEVEL_WARNING, "Cannot release its CPUs and CID: %s", error->message);
+  /* Released already (a cleanup after a stop): no second transaction. */
+  if (self->registry_clean && !self->resources_held)
+    return;
+
+  if (self->registry != NULL && self->config != NULL)
+    {
+      if (acrn_registry_release (self->registry, vm_id (self), &error))
+        self->registry_clean = TRUE;
+      else
+        acrn_log (self, G_LOG_LEVEL_WARNING, "Cannot release its CPUs and CID: %s",
+                  error->message);
+    }
 
   g_array_set_size (self->cpus, 0);
   self->cid = 0;
@@ -427,6 +437,7 @@ ensure_resources (VmmAcrnHypervisor  *self,
                                       (const guint32 *) allowed->data, allowed->len,
                                       vmm_hypervisor_config_get_exclusive_cpus (self->config),
                                       error);
+  self->registry_clean = FALSE;
   if (cpus == NULL)
     goto fail;
 
@@ -490,6 +501,7 @@ clear_vm (VmmAcrnHypervisor *self)
   self->cid = 0;
   self->resources_held = FALSE;
   self->resources_current = FALSE;
+  self->registry_clean = FALSE;
   self->last_pid = 0;
   g_clear_object (&self->config);
   g_clear_object (&self->rendered_config);
@@ -688,7 +700,7 @@ hand_resources_to (VmmAcrnHypervisor *self,
   if (pid <= 0 || start_time == 0)
     return;  /* gone already: the start fails and keeps them ours */
 
-  if (!acrn_registry_set_owner_pid (self->registry, vm_id (self), pid, start_time, &error))
+  if (!acrn_registry_hand_to_child (self->registry, vm_id (self), pid, start_time, &error))
     acrn_log (self,
               g_error_matches (error, VMM_ERROR, VMM_ERROR_STALE_STATE)
                 ? G_LOG_LEVEL_DEBUG : G_LOG_LEVEL_WARNING,
@@ -818,20 +830,10 @@ acrn_start_vm_async (VmmHypervisor       *hypervisor,
                                                       self->start_cancellable, NULL);
     }
 
-  /* A handler of this transition may call stop_vm at once. */
-  transition (self, VMM_VM_STATE_STARTING);
-  if (self->stop_during_start)
-    {
-      self->stop_during_start = FALSE;
-      start_clear (self);
-      end_run (self, -1);
-      transition (self, VMM_VM_STATE_STOPPED);
-      g_task_return_new_error (task, VMM_ERROR, VMM_ERROR_PROCESS_EXITED,
-                               "VM %s was stopped while it was starting", vm_id (self));
-      complete_stop_tasks (self, NULL);
-      return;
-    }
-
+  /* acrn-dm is spawned first, so that the state file written with
+   * STARTING already names its pid and start time: a manager that dies
+   * from here on leaves a VM that can be found and re-attached. The
+   * state file and the handlers see STARTING while it boots. */
   process = acrn_process_spawn ((const char * const *) self->command_line, vm_id (self),
                                 self->log_path, owner_context (self), &error);
   if (process == NULL)
@@ -840,6 +842,7 @@ acrn_start_vm_async (VmmHypervisor       *hypervisor,
       start_clear (self);
       if (!had_resources)
         release_resources (self);
+      transition (self, VMM_VM_STATE_STARTING);
       transition (self, prev);
       g_task_return_error (task, error);
       return;
@@ -850,6 +853,10 @@ acrn_start_vm_async (VmmHypervisor       *hypervisor,
                                    vmm_hypervisor_config_get_start_timeout_ms (self->config),
                                    self->start_cancellable, start_wait_cb, g_object_ref (task));
   hand_resources_to (self, process);
+
+  /* A handler of this transition may call stop_vm at once: that cancels
+   * the wait, which kills acrn-dm, and start_wait_cb() ends both. */
+  transition (self, VMM_VM_STATE_STARTING);
 }
 
 /* ---- stop ---------------------------------------------------------------------------- */
