@@ -89,40 +89,71 @@ acrn_cpuinfo_parse_apic_ids (const char  *contents,
                              GError     **error)
 {
   g_autoptr(GArray) ids = NULL;
-  g_autofree char *copy = NULL;
-  g_auto(GStrv) lines = NULL;
+  const char *p, *end;
+  guint line = 0;
 
   g_return_val_if_fail (contents != NULL, NULL);
   g_return_val_if_fail (source_name != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  copy = length < 0 ? g_strdup (contents) : g_strndup (contents, (gsize) length);
-  lines = g_strsplit (copy, "\n", -1);
+  /* Scanned in place, line by line: a real /proc/cpuinfo has about 1 KiB
+   * per CPU, of which one short line matters. The text ends at the first
+   * nul, if any. */
+  p = contents;
+  end = contents + (length < 0 ? strlen (contents) : strnlen (contents, (gsize) length));
   ids = g_array_new (FALSE, FALSE, sizeof (guint32));
 
-  for (guint i = 0; lines[i] != NULL; i++)
+  for (; p < end; line++)
     {
-      char *colon = strchr (lines[i], ':');
-      char *key;
-      char *value;
-      guint32 id;
+      const char *newline = memchr (p, '\n', (gsize) (end - p));
+      const char *eol = newline != NULL ? newline : end;
+      const char *key = p;
+      const char *colon;
 
-      if (colon == NULL)
+      p = newline != NULL ? newline + 1 : end;
+
+      /* The key, blanks around it, is exactly "apicid" (not "initial
+       * apicid", not a flag such as extd_apicid). */
+      while (key < eol && g_ascii_isspace (*key))
+        key++;
+      if (eol - key < 6 || memcmp (key, "apicid", 6) != 0)
         continue;
-      *colon = '\0';
-      key = g_strstrip (lines[i]);
-      if (strcmp (key, "apicid") != 0)
+      colon = key + 6;
+      while (colon < eol && g_ascii_isspace (*colon))
+        colon++;
+      if (colon == eol || *colon != ':')
         continue;
 
-      value = g_strstrip (colon + 1);
-      if (!parse_u32 (value, &id))
-        {
-          g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
-                       "%s line %u: malformed apicid value '%s'",
-                       source_name, i + 1, value);
-          return NULL;
-        }
-      g_array_append_val (ids, id);
+      {
+        const char *value = colon + 1;
+        const char *value_end = eol;
+        char text[32];
+        guint32 id;
+
+        while (value < value_end && g_ascii_isspace (*value))
+          value++;
+        while (value_end > value && g_ascii_isspace (value_end[-1]))
+          value_end--;
+        if ((gsize) (value_end - value) >= sizeof text)
+          {
+            g_autofree char *shown = g_strndup (value, (gsize) (value_end - value));
+
+            g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
+                         "%s line %u: malformed apicid value '%s'",
+                         source_name, line + 1, shown);
+            return NULL;
+          }
+        memcpy (text, value, (gsize) (value_end - value));
+        text[value_end - value] = '\0';
+        if (!parse_u32 (text, &id))
+          {
+            g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
+                         "%s line %u: malformed apicid value '%s'",
+                         source_name, line + 1, text);
+            return NULL;
+          }
+        g_array_append_val (ids, id);
+      }
     }
 
   if (ids->len == 0)
