@@ -46,7 +46,6 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -62,7 +61,10 @@
 # define SYS_close_range 436
 #endif
 
-#define CHILD_STACK_SIZE (64 * 1024)
+/* The child's stack lives in the parent's frame, which the parent does not
+ * touch while it waits for the execve() (CLONE_VFORK). The child calls
+ * nothing but system calls. */
+#define CHILD_STACK_SIZE (32 * 1024)
 #define CHILD_ERROR_FD   3
 #define KERNEL_NSIG      64
 
@@ -254,7 +256,8 @@ acrn_spawn (const char * const  *argv,
   ChildArgs args = { 0 };
   struct rlimit limit;
   sigset_t all, saved;
-  void *stack;
+  /* aligned as the ABI wants the stack pointer */
+  char stack[CHILD_STACK_SIZE] __attribute__ ((aligned (16)));
   pid_t pid;
   long child_errno = 0;
   gssize n;
@@ -291,20 +294,16 @@ acrn_spawn (const char * const  *argv,
       limit.rlim_cur < args.max_fd)
     args.max_fd = (unsigned int) limit.rlim_cur;
 
-  stack = mmap (NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
-                MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED)
-    goto fail_errno;
-
   /* No signal handler of ours may run in the child, which shares our
    * memory; the child unblocks signals once it has reset them. */
   sigfillset (&all);
   pthread_sigmask (SIG_SETMASK, &all, &saved);
-  pid = clone (child_main, (char *) stack + CHILD_STACK_SIZE,
-               CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+  /* CLONE_PIDFD: the pidfd comes with the child (close-on-exec). */
+  pidfd = -1;
+  pid = clone (child_main, stack + CHILD_STACK_SIZE,
+               CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &args, &pidfd);
   errsv = errno;
   pthread_sigmask (SIG_SETMASK, &saved, NULL);
-  munmap (stack, CHILD_STACK_SIZE);
   if (pid < 0)
     {
       errno = errsv;
@@ -324,6 +323,7 @@ acrn_spawn (const char * const  *argv,
   while (n < 0 && errno == EINTR);
   if (n == (gssize) sizeof child_errno)
     {
+      close (pidfd);
       acrn_spawn_reap (pid);
       close_fds (fds, G_N_ELEMENTS (fds));
       g_set_error (error, VMM_ERROR, VMM_ERROR_SPAWN_FAILED,
@@ -333,18 +333,7 @@ acrn_spawn (const char * const  *argv,
   close (fds[4]);
   fds[4] = -1;
 
-  /* Our child, not reaped yet: its pid cannot be reused under us. */
-  pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
-  if (pidfd < 0)
-    {
-      errsv = errno;
-      kill (pid, SIGKILL);
-      acrn_spawn_reap (pid);
-      close_fds (fds, G_N_ELEMENTS (fds));
-      g_set_error (error, VMM_ERROR, VMM_ERROR_SPAWN_FAILED,
-                   "pidfd_open(%d) failed: %s", (int) pid, g_strerror (errsv));
-      return FALSE;
-    }
+  g_assert (pidfd >= 0);
   fcntl (fds[0], F_SETFL, fcntl (fds[0], F_GETFL) | O_NONBLOCK);
   fcntl (fds[2], F_SETFL, fcntl (fds[2], F_GETFL) | O_NONBLOCK);
 
