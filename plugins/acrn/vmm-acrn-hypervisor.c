@@ -220,27 +220,73 @@ acrn_finish_boolean (VmmHypervisor  *hypervisor,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Brings the rendered configuration up to date: rendered again only when
+ * the configuration changed (a device was added, say); comparing costs a
+ * fraction of rendering, and also catches changes made behind our back. */
+static void
+update_rendered_config (VmmAcrnHypervisor *self)
+{
+  if (self->rendered_config == NULL ||
+      !vmm_hypervisor_config_equal (self->rendered_config, self->config))
+    {
+      g_clear_object (&self->rendered_config);
+      g_free (self->rendered_config_json);
+      self->rendered_config = vmm_hypervisor_config_copy (self->config);
+      self->rendered_config_json = acrn_state_render_config (self->config);
+    }
+}
+
+/* Fills @view with the fields of the state file, borrowed from @self
+ * (valid until @self changes), except the pool. */
+static void
+fill_state (VmmAcrnHypervisor *self,
+            VmmVmState         state_value,
+            AcrnState         *view)
+{
+  memset (view, 0, sizeof *view);
+  view->vm_id = (char *) vm_id (self);
+  view->vm_name = self->vm_name;
+  view->state = state_value;
+  if (self->process != NULL && !acrn_process_has_exited (self->process))
+    {
+      view->pid = acrn_process_get_pid (self->process);
+      view->start_time = acrn_process_get_start_time (self->process);
+      if (view->start_time == 0)
+        view->pid = 0;
+    }
+  view->exit_status = vmm_hypervisor_get_exit_status (VMM_HYPERVISOR (self));
+  view->mngr_dir = self->mngr_dir;
+  view->console_path = self->console_path != NULL ? self->console_path : (char *) "";
+  view->cpus = self->cpus;
+  view->cid = self->cid;
+  view->command_line = self->command_line;
+  if (self->config != NULL)
+    {
+      update_rendered_config (self);
+      view->config = self->config;
+      view->config_json = self->rendered_config_json;
+    }
+}
+
+/* The state file's contents, as an owned copy. */
 static AcrnState *
 build_state (VmmAcrnHypervisor *self,
              VmmVmState         state_value)
 {
   AcrnState *state = acrn_state_new ();
+  AcrnState view;
 
-  state->vm_id = g_strdup (vm_id (self));
-  state->vm_name = g_strdup (self->vm_name);
-  state->state = state_value;
-  if (self->process != NULL && !acrn_process_has_exited (self->process))
-    {
-      state->pid = acrn_process_get_pid (self->process);
-      state->start_time = acrn_process_get_start_time (self->process);
-      if (state->start_time == 0)
-        state->pid = 0;
-    }
-  state->exit_status = vmm_hypervisor_get_exit_status (VMM_HYPERVISOR (self));
-  state->mngr_dir = g_strdup (self->mngr_dir);
-  state->console_path = g_strdup (self->console_path != NULL ? self->console_path : "");
-  g_array_append_vals (state->cpus, self->cpus->data, self->cpus->len);
-  state->cid = self->cid;
+  fill_state (self, state_value, &view);
+  state->vm_id = g_strdup (view.vm_id);
+  state->vm_name = g_strdup (view.vm_name);
+  state->state = view.state;
+  state->pid = view.pid;
+  state->start_time = view.start_time;
+  state->exit_status = view.exit_status;
+  state->mngr_dir = g_strdup (view.mngr_dir);
+  state->console_path = g_strdup (view.console_path);
+  g_array_append_vals (state->cpus, view.cpus->data, view.cpus->len);
+  state->cid = view.cid;
   for (guint i = 0; i < self->pool->len; i++)
     {
       PoolEntry *entry = &g_array_index (self->pool, PoolEntry, i);
@@ -250,21 +296,11 @@ build_state (VmmAcrnHypervisor *self,
         slot.device = g_object_ref (entry->device);
       g_array_append_val (state->pool, slot);
     }
-  state->command_line = g_strdupv (self->command_line);
-  if (self->config != NULL)
+  state->command_line = g_strdupv (view.command_line);
+  if (view.config != NULL)
     {
-      /* Rendered again only when the configuration changed (a device was
-       * added, say): comparing costs a fraction of rendering. */
-      if (self->rendered_config == NULL ||
-          !vmm_hypervisor_config_equal (self->rendered_config, self->config))
-        {
-          g_clear_object (&self->rendered_config);
-          g_free (self->rendered_config_json);
-          self->rendered_config = vmm_hypervisor_config_copy (self->config);
-          self->rendered_config_json = acrn_state_render_config (self->config);
-        }
-      state->config = g_object_ref (self->config);
-      state->config_json = g_strdup (self->rendered_config_json);
+      state->config = g_object_ref (view.config);
+      state->config_json = g_strdup (view.config_json);
     }
   return state;
 }
@@ -274,13 +310,26 @@ write_state_file (VmmAcrnHypervisor  *self,
                   VmmVmState          state_value,
                   GError            **error)
 {
-  g_autoptr(AcrnState) state = NULL;
+  g_autoptr(GArray) pool = NULL;
+  AcrnState view;
 
   if (self->state_path == NULL || self->config == NULL)
     return TRUE;
 
-  state = build_state (self, state_value);
-  return acrn_state_save (state, self->state_path, error);
+  /* The state as build_state() gives it, but borrowing every field from
+   * @self instead of copying it: this runs on every transition, on the
+   * path of every start and stop. */
+  fill_state (self, state_value, &view);
+  pool = g_array_sized_new (FALSE, FALSE, sizeof (AcrnPoolSlot), self->pool->len);
+  for (guint i = 0; i < self->pool->len; i++)
+    {
+      PoolEntry *entry = &g_array_index (self->pool, PoolEntry, i);
+      AcrnPoolSlot slot = { entry->slot, entry->device };
+
+      g_array_append_val (pool, slot);
+    }
+  view.pool = pool;
+  return acrn_state_save (&view, self->state_path, error);
 }
 
 /* Every transition: the state file first, so that handlers of
