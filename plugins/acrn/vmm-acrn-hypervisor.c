@@ -1128,7 +1128,23 @@ hotplug_done_cb (GObject      *source,
   if (!acrn_ctl_blkrescan_finish (result, &error))
     {
       if (hp->generation == self->run_generation)
-        g_array_index (self->pool, PoolEntry, hp->index).busy = FALSE;
+        {
+          PoolEntry *failed = &g_array_index (self->pool, PoolEntry, hp->index);
+
+          if (g_error_matches (error, VMM_ERROR, VMM_ERROR_TIMED_OUT))
+            {
+              /* acrnctl was killed: whether acrn-dm took the disk is
+               * unknown. The slot stays out of use rather than be given
+               * to another disk that acrn-dm would refuse. */
+              g_prefix_error (&error, "Slot %u of VM %s is left unused (whether acrn-dm "
+                              "took %s is unknown): ", failed->slot, vm_id (self),
+                              vmm_block_device_get_path (VMM_BLOCK_DEVICE (hp->device)));
+            }
+          else
+            {
+              failed->busy = FALSE;
+            }
+        }
       acrn_log (self, G_LOG_LEVEL_WARNING, "hotplug failed: %s", error->message);
       g_task_return_error (task, error);
       return;
@@ -1239,6 +1255,11 @@ acrn_hotplug_add_device_async (VmmHypervisor       *hypervisor,
       return;
     }
 
+  /* Once acrnctl runs, the request may reach acrn-dm at any moment and
+   * cannot be taken back: the hot-plug is no longer cancellable, and
+   * completes with what acrnctl reports, so that the slot map always
+   * says what acrn-dm holds. */
+  g_task_set_check_cancellable (task, FALSE);
   entry->busy = TRUE;
   hp = g_new0 (Hotplug, 1);
   hp->index = index;
@@ -1253,7 +1274,7 @@ acrn_hotplug_add_device_async (VmmHypervisor       *hypervisor,
                             vmm_block_device_get_path (disk),
                             vmm_block_device_get_read_only (disk),
                             vmm_hypervisor_config_get_start_timeout_ms (self->config),
-                            cancellable, hotplug_done_cb, g_object_ref (task));
+                            NULL, hotplug_done_cb, g_object_ref (task));
 }
 
 static VmmVsockDevice *

@@ -858,6 +858,60 @@ test_hotplug (Fixture       *f,
   g_assert_null (g_array_index (state->pool, AcrnPoolSlot, 1).device);
 }
 
+
+/* A hot-plug cancelled while acrnctl runs: the request may already have
+ * reached acrn-dm, so it completes with acrnctl's answer and the slot map
+ * says what acrn-dm holds (a later disk goes to the next slot, which
+ * acrn-dm accepts; had slot 5 been given again, acrn-dm would refuse). */
+static void
+test_hotplug_cancel (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AcrnState) state = NULL;
+  g_autoptr(VmmBlockDevice) disk = vmm_block_device_new (f->disk[0], FALSE);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  AcrnPoolSlot *slot;
+
+  create (f, "vm40", NULL);
+  g_assert_true (start_async (f, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Cancelled before it starts: nothing happens. */
+  g_cancellable_cancel (cancellable);
+  vmm_hypervisor_hotplug_add_device_async (f->hv, VMM_DEVICE (disk), cancellable,
+                                           store_result, &result);
+  wait_for (&result);
+  g_assert_false (vmm_hypervisor_hotplug_add_device_finish (f->hv, result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_clear_object (&result);
+  g_cancellable_reset (cancellable);
+
+  /* Cancelled once acrnctl runs: it completes. */
+  vmm_hypervisor_hotplug_add_device_async (f->hv, VMM_DEVICE (disk), cancellable,
+                                           store_result, &result);
+  g_cancellable_cancel (cancellable);
+  wait_for (&result);
+  g_assert_true (vmm_hypervisor_hotplug_add_device_finish (f->hv, result, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (hotplug (f, f->disk[1], FALSE, &error));
+  g_assert_no_error (error);
+
+  state = load_state_file (f, "vm40");
+  slot = &g_array_index (state->pool, AcrnPoolSlot, 0);
+  g_assert_cmpuint (slot->slot, ==, 5);
+  g_assert_cmpstr (vmm_block_device_get_path (VMM_BLOCK_DEVICE (slot->device)), ==, f->disk[0]);
+  slot = &g_array_index (state->pool, AcrnPoolSlot, 1);
+  g_assert_cmpuint (slot->slot, ==, 6);
+  g_assert_cmpstr (vmm_block_device_get_path (VMM_BLOCK_DEVICE (slot->device)), ==, f->disk[1]);
+
+  g_assert_true (stop_async (f, VMM_STOP_FLAGS_NONE, &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_hotplug_failure (Fixture       *f,
                       gconstpointer  data)
@@ -1552,6 +1606,7 @@ main (int   argc,
   ADD ("stop-while-waiting", test_stop_while_waiting);
   ADD ("hotplug", test_hotplug);
   ADD ("hotplug-failure", test_hotplug_failure);
+  ADD ("hotplug-cancel", test_hotplug_cancel);
   ADD ("hotplug-prefix", test_hotplug_prefix);
   ADD ("vsock-cid", test_vsock_cid);
   ADD ("add-device", test_add_device);
