@@ -7,10 +7,14 @@
  * counter file).
  *
  * Files
- *   <store-dir>/acrn-registry.json   the state, always replaced atomically
- *                                    (temporary file + rename) with mode 0600
- *   <store-dir>/acrn-registry.lock   an empty file; flock(LOCK_EX) on it
- *                                    guards every read-modify-write
+ *   <store-dir>/acrn-registry.json   the state, always replaced atomically,
+ *                                    mode 0600 (see registry_save())
+ *   <store-dir>/acrn-registry.json.next
+ *                                    the shadow: the next state is written
+ *                                    there, then swapped in; never read
+ *   <store-dir>/acrn-registry.lock   flock(LOCK_EX) on it guards every
+ *                                    read-modify-write; its first 8 bytes
+ *                                    count the writes (read_generation())
  *
  *   {
  *     "version" : 1,
@@ -25,8 +29,13 @@
  * acrn-dm once it runs (acrn_registry_set_owner_pid()), so that a VM
  * left running keeps its CPUs and CID after its manager exits.
  *
- * Every operation takes the lock, loads the file, applies its change,
- * writes the file if anything changed and closes the lock.
+ * Every operation takes the lock, loads the file (or reuses what it read
+ * last, see RegistryFile), applies its change, writes the file if anything
+ * changed and releases the lock. Whoever reads the file takes the lock
+ * too: the inode that was the registry before a write becomes the shadow
+ * and is rewritten by the next write, so a reader that opened it without
+ * the lock could see that write (whoever opens the path sees a complete
+ * file at any time).
  *
  * An entry is stale when its owner is dead, a zombie, or its pid is now
  * used by another process (start time differs). Stale entries are dropped
@@ -41,10 +50,11 @@
  * owner only when no other free CPU is left.
  *
  * The critical section is short and local, so the lock is a blocking
- * flock(); each operation opens its own descriptor, so threads of one
- * process exclude each other too, and an async caller can run any
- * operation in a GTask thread. Registry objects are immutable after
- * construction and thus usable from any thread.
+ * flock(). A process keeps the lock file open while it has registry
+ * objects for it, and a mutex orders its threads (see RegistryFile), so
+ * an async caller can run any operation in a GTask thread. Registry
+ * objects are immutable after construction and thus usable from any
+ * thread.
  *
  * A registry file that cannot be parsed or does not follow the format
  * above fails every operation with %VMM_ERROR_IO naming the file. It is
@@ -61,6 +71,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -81,6 +92,8 @@
   g_log_structured (G_LOG_DOMAIN, level, "VMM_VM_ID", vm_id, \
                     "MESSAGE", __VA_ARGS__)
 
+typedef struct _RegistryFile RegistryFile;
+
 struct _AcrnRegistry
 {
   GObject parent_instance;
@@ -88,6 +101,8 @@ struct _AcrnRegistry
   char *store_dir;
   char *path;
   char *lock_path;
+  char *shadow_path;
+  RegistryFile *file;   /* shared with every registry object of @path */
   GPid owner_pid;
   guint64 owner_start_time;
 };
@@ -688,79 +703,6 @@ registry_load (AcrnRegistry  *self,
   return TRUE;
 }
 
-/* Durable: after a crash of the host the file holds the old or the new
- * entries, never a truncated file (which would block every operation until
- * an administrator removes it). */
-static gboolean
-registry_save (AcrnRegistry  *self,
-               GPtrArray     *entries,
-               GError       **error)
-{
-  g_autofree char *data = entries_to_json (entries);
-  g_autoptr(GError) local_error = NULL;
-
-  if (!acrn_file_replace (self->path, data, strlen (data), TRUE, &local_error))
-    {
-      g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
-                   "Cannot write the ACRN registry %s: %s",
-                   self->path, local_error->message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static int
-registry_open_lock (AcrnRegistry *self)
-{
-  return open (self->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
-}
-
-static int
-registry_lock (AcrnRegistry  *self,
-               GError       **error)
-{
-  g_auto(AcrnFd) fd = -1;
-
-  fd = registry_open_lock (self);
-  if (fd < 0 && errno == ENOENT)
-    {
-      /* The store directory is made by the first operation. */
-      if (g_mkdir_with_parents (self->store_dir, 0700) != 0)
-        {
-          int saved_errno = errno;
-
-          g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
-                       "Cannot create the store directory %s: %s",
-                       self->store_dir, g_strerror (saved_errno));
-          return -1;
-        }
-      fd = registry_open_lock (self);
-    }
-  if (fd < 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
-                   "Cannot open the ACRN registry lock %s: %s",
-                   self->lock_path, g_strerror (saved_errno));
-      return -1;
-    }
-
-  while (flock (fd, LOCK_EX) != 0)
-    {
-      int saved_errno = errno;
-
-      if (saved_errno == EINTR)
-        continue;
-      g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
-                   "Cannot lock the ACRN registry lock %s: %s",
-                   self->lock_path, g_strerror (saved_errno));
-      return -1;
-    }
-
-  return g_steal_fd (&fd);
-}
-
 /* The calling process's pid and start time, read once (again after a
  * fork). */
 static gboolean
@@ -894,33 +836,93 @@ typedef gboolean (*RegistryEditFunc) (Transaction  *tx,
                                       gpointer      user_data,
                                       GError      **error);
 
-/* ---- the parsed registry, kept between operations ------------------- */
+/* ---- what a process keeps per registry file ------------------------- */
 
-/* Parsing the file on every operation costs O(n) for n entries. Each
- * process keeps the entries it last read or wrote, per registry file, and
- * reuses them while the file is unchanged: every writer increments a
- * generation number kept in the lock file, and the file must also be the
- * same inode with the same size and times (so that a writer that does not
- * count, such as an administrator, is noticed too). Both are checked under
- * the lock. */
-typedef struct
+/* One per registry file (path) and process, shared by the registry
+ * objects of that path, and never freed. It holds:
+ *
+ * The lock file's descriptor, open while such an object exists, so that
+ * a transaction costs a flock() instead of an open(), a flock() and a
+ * close(). A flock() lock belongs to the open file description: the
+ * threads that share it are not excluded from each other by it, so
+ * @mutex orders them, held for a whole transaction. A descriptor
+ * inherited over fork() shares its description with the parent and is
+ * never used. Before a transaction trusts its lock it checks that the
+ * lock file is still the one at the path (the store directory may have
+ * been removed and made again since: a process that opens the path now
+ * locks another file).
+ *
+ * The entries last read or written. Parsing the file on every operation
+ * costs O(n) for n entries, so they are reused while the file is
+ * unchanged: every writer increments a generation number kept in the
+ * lock file, and the file must also be the same inode with the same size
+ * and times (so that a writer that does not count, such as an
+ * administrator, is noticed too). Both are checked under the lock. */
+struct _RegistryFile
 {
+  GMutex     mutex;
+  guint      users;      /* registry objects; guarded by registry_files */
+
+  /* Guarded by @mutex. */
+  int        lock_fd;
+  GPid       lock_pid;   /* the process that opened @lock_fd */
+  dev_t      lock_dev;
+  ino_t      lock_ino;
+
   guint64    generation;
   gboolean   exists;
   GStatBuf   st;
-  GPtrArray *entries;
-} RegistryCache;
+  GPtrArray *entries;    /* NULL: nothing kept */
+};
 
-G_LOCK_DEFINE_STATIC (registry_caches);
-static GHashTable *registry_caches;   /* path -> RegistryCache* */
+G_LOCK_DEFINE_STATIC (registry_files);
+static GHashTable *registry_files;   /* path -> RegistryFile* */
 
 static void
-registry_cache_free (gpointer data)
+registry_file_close_lock (RegistryFile *file)
 {
-  RegistryCache *cache = data;
+  /* Closing the last descriptor of the description releases the lock. */
+  if (file->lock_fd >= 0)
+    g_close (file->lock_fd, NULL);
+  file->lock_fd = -1;
+}
 
-  g_clear_pointer (&cache->entries, g_ptr_array_unref);
-  g_free (cache);
+static RegistryFile *
+registry_file_acquire (const char *path)
+{
+  RegistryFile *file;
+
+  G_LOCK (registry_files);
+  if (registry_files == NULL)
+    registry_files = g_hash_table_new (g_str_hash, g_str_equal);
+  file = g_hash_table_lookup (registry_files, path);
+  if (file == NULL)
+    {
+      file = g_new0 (RegistryFile, 1);
+      g_mutex_init (&file->mutex);
+      file->lock_fd = -1;
+      g_hash_table_insert (registry_files, g_strdup (path), file);
+    }
+  file->users++;
+  G_UNLOCK (registry_files);
+
+  return file;
+}
+
+/* The last registry object of a file closes the lock file: a process
+ * that is done with a store directory keeps no descriptor of it. */
+static void
+registry_file_release (RegistryFile *file)
+{
+  G_LOCK (registry_files);
+  g_assert (file->users > 0);
+  if (--file->users == 0)
+    {
+      g_mutex_lock (&file->mutex);
+      registry_file_close_lock (file);
+      g_mutex_unlock (&file->mutex);
+    }
+  G_UNLOCK (registry_files);
 }
 
 static gboolean
@@ -932,54 +934,141 @@ same_file (const GStatBuf *a,
          a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-/* Takes the cached entries of @path if they are those of the file as it
- * is (@exists, @st) at @generation; the cache keeps nothing meanwhile. */
+/* Takes the kept entries if they are those of the file as it is
+ * (@exists, @st) at @generation; nothing is kept meanwhile. */
 static GPtrArray *
-registry_cache_take (const char     *path,
+registry_cache_take (RegistryFile   *file,
                      guint64         generation,
                      gboolean        exists,
                      const GStatBuf *st)
 {
-  RegistryCache *cache;
-  GPtrArray *entries = NULL;
-
-  G_LOCK (registry_caches);
-  cache = registry_caches != NULL ? g_hash_table_lookup (registry_caches, path) : NULL;
-  if (cache != NULL && cache->entries != NULL && cache->generation == generation &&
-      cache->exists == exists && (!exists || same_file (&cache->st, st)))
-    entries = g_steal_pointer (&cache->entries);
-  else if (cache != NULL)
-    g_clear_pointer (&cache->entries, g_ptr_array_unref);
-  G_UNLOCK (registry_caches);
-
-  return entries;
+  if (file->entries != NULL && file->generation == generation &&
+      file->exists == exists && (!exists || same_file (&file->st, st)))
+    return g_steal_pointer (&file->entries);
+  g_clear_pointer (&file->entries, g_ptr_array_unref);
+  return NULL;
 }
 
 static void
-registry_cache_put (const char     *path,
+registry_cache_put (RegistryFile   *file,
                     guint64         generation,
                     gboolean        exists,
                     const GStatBuf *st,
                     GPtrArray      *entries)
 {
-  RegistryCache *cache;
-
-  G_LOCK (registry_caches);
-  if (registry_caches == NULL)
-    registry_caches = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, registry_cache_free);
-  cache = g_hash_table_lookup (registry_caches, path);
-  if (cache == NULL)
-    {
-      cache = g_new0 (RegistryCache, 1);
-      g_hash_table_insert (registry_caches, g_strdup (path), cache);
-    }
-  g_clear_pointer (&cache->entries, g_ptr_array_unref);
-  cache->generation = generation;
-  cache->exists = exists;
+  g_clear_pointer (&file->entries, g_ptr_array_unref);
+  file->generation = generation;
+  file->exists = exists;
   if (exists)
-    cache->st = *st;
-  cache->entries = g_ptr_array_ref (entries);
-  G_UNLOCK (registry_caches);
+    file->st = *st;
+  file->entries = g_ptr_array_ref (entries);
+}
+
+/* ---- the lock -------------------------------------------------------- */
+
+static gboolean
+registry_open_lock (AcrnRegistry  *self,
+                    GError       **error)
+{
+  RegistryFile *file = self->file;
+  g_auto(AcrnFd) fd = -1;
+  GStatBuf st;
+  int saved_errno;
+
+  fd = open (self->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+  if (fd < 0 && errno == ENOENT)
+    {
+      /* The store directory is made by the first operation. */
+      if (g_mkdir_with_parents (self->store_dir, 0700) != 0)
+        {
+          saved_errno = errno;
+          g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
+                       "Cannot create the store directory %s: %s",
+                       self->store_dir, g_strerror (saved_errno));
+          return FALSE;
+        }
+      fd = open (self->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+    }
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
+                   "Cannot open the ACRN registry lock %s: %s",
+                   self->lock_path, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  file->lock_fd = g_steal_fd (&fd);
+  file->lock_pid = getpid ();
+  file->lock_dev = st.st_dev;
+  file->lock_ino = st.st_ino;
+  return TRUE;
+}
+
+/* Takes the lock of the registry file; file->mutex is held. With
+ * @if_exists, when the lock file is to be opened and there is no registry
+ * file, it is neither opened nor made (nor the store directory): FALSE is
+ * returned with *@absent set and no error. */
+static gboolean
+registry_lock (AcrnRegistry  *self,
+               gboolean       if_exists,
+               gboolean      *absent,
+               GError       **error)
+{
+  RegistryFile *file = self->file;
+
+  *absent = FALSE;
+
+  /* Twice at most: a descriptor just opened is not checked again. */
+  for (;;)
+    {
+      gboolean opened = FALSE;
+      GStatBuf st;
+
+      if (file->lock_fd >= 0 && file->lock_pid != getpid ())
+        registry_file_close_lock (file);  /* inherited over fork() */
+      if (file->lock_fd < 0)
+        {
+          if (if_exists && g_stat (self->path, &st) != 0 &&
+              (errno == ENOENT || errno == ENOTDIR))
+            {
+              *absent = TRUE;
+              return FALSE;
+            }
+          if (!registry_open_lock (self, error))
+            return FALSE;
+          opened = TRUE;
+        }
+
+      while (flock (file->lock_fd, LOCK_EX) != 0)
+        {
+          int saved_errno = errno;
+
+          if (saved_errno == EINTR)
+            continue;
+          registry_file_close_lock (file);
+          g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
+                       "Cannot lock the ACRN registry lock %s: %s",
+                       self->lock_path, g_strerror (saved_errno));
+          return FALSE;
+        }
+
+      /* Once locked, the file at the path cannot change under us unless
+       * someone removes or replaces it by hand. */
+      if (opened ||
+          (g_stat (self->lock_path, &st) == 0 &&
+           st.st_dev == file->lock_dev && st.st_ino == file->lock_ino))
+        return TRUE;
+
+      registry_file_close_lock (file);
+    }
+}
+
+static void
+registry_unlock (RegistryFile *file)
+{
+  if (flock (file->lock_fd, LOCK_UN) != 0)
+    registry_file_close_lock (file);
 }
 
 static guint64
@@ -1006,6 +1095,8 @@ write_generation (int     lock_fd,
     buf[i] = (guint8) (generation >> (8 * i));
   return pwrite (lock_fd, buf, sizeof buf, 0) == (gssize) sizeof buf;
 }
+
+/* ---- the registry file ----------------------------------------------- */
 
 /* Whether the registry file exists, and its identity. */
 static gboolean
@@ -1034,28 +1125,145 @@ registry_stat (AcrnRegistry  *self,
   }
 }
 
+/* Makes the shadow (open on @fd) hold @data and nothing else, with mode
+ * 0600 like the registry file it becomes. */
 static gboolean
-registry_transact (AcrnRegistry      *self,
-                   RegistryEditFunc   func,
-                   gpointer           user_data,
-                   GError           **error)
+write_shadow (int         fd,
+              const char *data,
+              gsize       length)
 {
-  g_auto(AcrnFd) lock_fd = -1;
+  GStatBuf st;
+  gsize done = 0;
+
+  if (fstat (fd, &st) != 0)
+    return FALSE;
+  /* A shadow made by hand (or an older file) may be readable by others. */
+  if ((st.st_mode & 07777) != 0600 && fchmod (fd, 0600) != 0)
+    return FALSE;
+
+  while (done < length)
+    {
+      gssize n = pwrite (fd, data + done, length - done, (off_t) done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return FALSE;
+      done += (gsize) n;
+    }
+
+  /* What is left of longer contents goes. The size is usually the same,
+   * and then a truncation costs more than a look. */
+  return st.st_size <= (off_t) length || ftruncate (fd, (off_t) length) == 0;
+}
+
+/* Puts the shadow, complete, in place of the registry file: swapped with
+ * it, so that the old registry becomes the next shadow and no file is
+ * made or freed (on a tmpfs the two cost most of a write). Renamed over
+ * it when the registry holds no entry, so that an unused store directory
+ * holds the registry and its lock only, and when there is nothing to swap
+ * with or the file system cannot swap. */
+static gboolean
+registry_install_shadow (AcrnRegistry *self,
+                         gboolean      swap)
+{
+#ifdef RENAME_EXCHANGE
+  if (swap && renameat2 (AT_FDCWD, self->shadow_path, AT_FDCWD, self->path,
+                         RENAME_EXCHANGE) == 0)
+    return TRUE;
+#endif
+  return rename (self->shadow_path, self->path) == 0;
+}
+
+/* Writes @entries under the lock; the registry existed (@exists).
+ * Durable: the new contents are flushed before they replace the old, so
+ * that after a crash of the host the file holds the old or the new
+ * entries, never a truncated file (which would block every operation until
+ * an administrator removes it). A crash before the swap leaves the old
+ * registry, and a shadow that the next write rewrites.
+ *
+ * Sets @out_st to the identity of the file now at the path when it is
+ * known (@out_known). */
+static gboolean
+registry_save (AcrnRegistry  *self,
+               GPtrArray     *entries,
+               gboolean       exists,
+               GStatBuf      *out_st,
+               gboolean      *out_known,
+               GError       **error)
+{
+  g_autofree char *data = entries_to_json (entries);
+  gsize length = strlen (data);
+  g_auto(AcrnFd) fd = -1;
+  int saved_errno;
+
+  *out_known = FALSE;
+
+  fd = open (self->shadow_path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gboolean now_exists = FALSE;
+
+      /* Not a file we may write (made by hand?): a temporary file instead. */
+      g_debug ("Cannot open %s (%s); writing the ACRN registry through a "
+               "temporary file", self->shadow_path, g_strerror (errno));
+      if (!acrn_file_replace (self->path, data, length, TRUE, &local_error))
+        {
+          g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
+                       "Cannot write the ACRN registry %s: %s",
+                       self->path, local_error->message);
+          return FALSE;
+        }
+      *out_known = registry_stat (self, &now_exists, out_st, NULL) && now_exists;
+      return TRUE;
+    }
+
+  if (!write_shadow (fd, data, length) || fsync (fd) != 0)
+    {
+      saved_errno = errno;
+      g_unlink (self->shadow_path);
+      g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
+                   "Cannot write the ACRN registry %s: cannot write %s: %s",
+                   self->path, self->shadow_path, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  if (!registry_install_shadow (self, exists && entries->len > 0))
+    {
+      saved_errno = errno;
+      g_unlink (self->shadow_path);
+      g_set_error (error, VMM_ERROR, VMM_ERROR_IO,
+                   "Cannot write the ACRN registry %s: cannot rename %s: %s",
+                   self->path, self->shadow_path, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  /* The descriptor is now that of the registry file (times included:
+   * the rename changed its ctime). */
+  *out_known = fstat (fd, out_st) == 0;
+  return TRUE;
+}
+
+/* The transaction proper; the lock is held. */
+static gboolean
+registry_transact_locked (AcrnRegistry      *self,
+                          RegistryEditFunc   func,
+                          gpointer           user_data,
+                          GError           **error)
+{
+  RegistryFile *file = self->file;
   g_autoptr(GPtrArray) entries = NULL;
   Transaction tx = { self, NULL, FALSE, FALSE };
   GStatBuf st;
   gboolean exists = FALSE;
   guint64 generation;
 
-  lock_fd = registry_lock (self, error);
-  if (lock_fd < 0)
-    return FALSE;
-
-  generation = read_generation (lock_fd);
+  generation = read_generation (file->lock_fd);
   if (!registry_stat (self, &exists, &st, error))
     return FALSE;
 
-  entries = registry_cache_take (self->path, generation, exists, &st);
+  entries = registry_cache_take (file, generation, exists, &st);
   if (entries == NULL && !registry_load (self, &entries, error))
     return FALSE;
   tx.entries = entries;
@@ -1066,17 +1274,55 @@ registry_transact (AcrnRegistry      *self,
 
   if (tx.changed)
     {
-      if (!registry_save (self, entries, error))
+      gboolean known = FALSE;
+
+      if (!registry_save (self, entries, exists, &st, &known, error))
         return FALSE;
+      exists = TRUE;
       generation++;
-      if (!write_generation (lock_fd, generation) ||
-          !registry_stat (self, &exists, &st, NULL))
+      if (!write_generation (file->lock_fd, generation) || !known)
         return TRUE;  /* saved; the next operation reads the file */
     }
 
-  registry_cache_put (self->path, generation, exists, &st, entries);
+  registry_cache_put (file, generation, exists, &st, entries);
   return TRUE;
-  /* lock_fd is closed here, after the write: that releases the lock. */
+}
+
+/* With @if_exists (see registry_lock()), returns TRUE and sets *@absent
+ * when there is no registry file, without calling @func. */
+static gboolean
+registry_transact_full (AcrnRegistry      *self,
+                        gboolean           if_exists,
+                        gboolean          *absent,
+                        RegistryEditFunc   func,
+                        gpointer           user_data,
+                        GError           **error)
+{
+  RegistryFile *file = self->file;
+  gboolean ok;
+
+  g_mutex_lock (&file->mutex);
+  if (registry_lock (self, if_exists, absent, error))
+    {
+      ok = registry_transact_locked (self, func, user_data, error);
+      registry_unlock (file);
+    }
+  else
+    ok = *absent;
+  g_mutex_unlock (&file->mutex);
+
+  return ok;
+}
+
+static gboolean
+registry_transact (AcrnRegistry      *self,
+                   RegistryEditFunc   func,
+                   gpointer           user_data,
+                   GError           **error)
+{
+  gboolean absent = FALSE;
+
+  return registry_transact_full (self, FALSE, &absent, func, user_data, error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1087,9 +1333,11 @@ acrn_registry_finalize (GObject *object)
 {
   AcrnRegistry *self = ACRN_REGISTRY (object);
 
+  registry_file_release (self->file);
   g_free (self->store_dir);
   g_free (self->path);
   g_free (self->lock_path);
+  g_free (self->shadow_path);
 
   G_OBJECT_CLASS (acrn_registry_parent_class)->finalize (object);
 }
@@ -1135,6 +1383,8 @@ acrn_registry_new_for_owner (const char *store_dir,
   self->store_dir = g_strdup (store_dir);
   self->path = g_build_filename (store_dir, ACRN_REGISTRY_FILE_NAME, NULL);
   self->lock_path = g_build_filename (store_dir, ACRN_REGISTRY_LOCK_NAME, NULL);
+  self->shadow_path = g_build_filename (store_dir, ACRN_REGISTRY_SHADOW_NAME, NULL);
+  self->file = registry_file_acquire (self->path);
   self->owner_pid = owner_pid;
   self->owner_start_time = owner_start_time;
   return self;
@@ -1817,22 +2067,22 @@ acrn_registry_release (AcrnRegistry  *self,
                        const char    *vm_id,
                        GError       **error)
 {
-  GStatBuf st;
+  gboolean absent = FALSE;
 
   g_return_val_if_fail (ACRN_IS_REGISTRY (self), FALSE);
   g_return_val_if_fail (vm_id != NULL && vm_id[0] != '\0', FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  /* A missing file is an empty registry: @vm_id holds nothing. */
-  if (g_stat (self->path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR))
-    {
-      registry_log (G_LOG_LEVEL_DEBUG, vm_id,
-                    "VM '%s' holds nothing: there is no registry %s",
-                    vm_id, self->path);
-      return TRUE;
-    }
-
-  return registry_transact (self, edit_release, (gpointer) vm_id, error);
+  /* A missing file is an empty registry: @vm_id holds nothing. That is
+   * checked before anything is made; or under the lock, where the lock
+   * file is open already. */
+  if (!registry_transact_full (self, TRUE, &absent, edit_release, (gpointer) vm_id, error))
+    return FALSE;
+  if (absent)
+    registry_log (G_LOG_LEVEL_DEBUG, vm_id,
+                  "VM '%s' holds nothing: there is no registry %s",
+                  vm_id, self->path);
+  return TRUE;
 }
 
 typedef struct {

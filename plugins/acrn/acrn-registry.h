@@ -26,6 +26,15 @@ G_BEGIN_DECLS
 #define ACRN_REGISTRY_LOCK_NAME "acrn-registry.lock"
 
 /**
+ * ACRN_REGISTRY_SHADOW_NAME:
+ *
+ * Name of the shadow file inside the store directory: the next contents
+ * of the registry are written there, then swapped with the registry file.
+ * It is never read, and exists only while the registry holds entries.
+ */
+#define ACRN_REGISTRY_SHADOW_NAME "acrn-registry.json.next"
+
+/**
  * ACRN_VSOCK_CID_MIN:
  *
  * Lowest vsock CID a guest may have (0-2 are reserved by the vsock spec).

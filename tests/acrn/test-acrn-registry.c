@@ -9,10 +9,12 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -25,6 +27,7 @@
 
 #define STRESS_CHILDREN   8
 #define STRESS_ITERATIONS 150
+#define THREAD_ROUNDS     20
 #define WEIRD_COMM        "a) b ) c"
 
 static char *self_exe;
@@ -1222,11 +1225,198 @@ test_file_changed_behind (Fixture       *f,
   assert_ids (find (entries, "ext2")->cpus, "6");
 }
 
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+/* The names in the store directory, sorted, separated by blanks. */
+static char *
+store_listing (Fixture *f)
+{
+  g_autoptr(GDir) dir = g_dir_open (f->store_dir, 0, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (" ", (char **) names->pdata);
+}
+
+/* Whether the file system of @dir can swap two files. */
+static gboolean
+can_exchange (const char *dir)
+{
+#ifdef RENAME_EXCHANGE
+  g_autofree char *a = g_build_filename (dir, "exchange-a", NULL);
+  g_autofree char *b = g_build_filename (dir, "exchange-b", NULL);
+  gboolean ok;
+
+  g_assert_true (g_file_set_contents (a, "a", -1, NULL));
+  g_assert_true (g_file_set_contents (b, "b", -1, NULL));
+  ok = renameat2 (AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) == 0;
+  g_assert_no_errno (g_remove (a));
+  g_assert_no_errno (g_remove (b));
+  return ok;
+#else
+  return FALSE;
+#endif
+}
+
+/* The next contents are written to the shadow file, which is then swapped
+ * with the registry: it is never read as the registry, what a crash
+ * leaves in it does no harm, and it goes once the registry holds
+ * nothing. */
+static void
+test_file_shadow (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GArray) allowed = load_allowed ("acrn-cpuinfo-4", NULL);
+  g_autofree char *shadow = g_build_filename (f->store_dir, ACRN_REGISTRY_SHADOW_NAME, NULL);
+  g_autofree char *target = g_build_filename (f->tmpdir, "target", NULL);
+  /* Another path of the same store: a registry object that has kept
+   * nothing, so it reads the file (and locks it through its own
+   * descriptor). */
+  g_autofree char *same_store = g_build_filename (f->store_dir, ".", NULL);
+  g_autoptr(AcrnRegistry) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fake = NULL;
+  g_autofree char *garbage = NULL;
+  g_autofree char *listing = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GArray) cpus = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+
+  cpus = alloc_cpus (f->reg, "a", 1, allowed, TRUE);
+  assert_ids (cpus, "0");
+  g_clear_pointer (&cpus, g_array_unref);
+  g_assert_cmpuint (alloc_cid (f->reg, "a", 0), ==, 3);
+  if (can_exchange (f->tmpdir))
+    g_assert_true (g_file_test (shadow, G_FILE_TEST_IS_REGULAR));
+  else
+    g_test_message ("%s cannot swap files: the shadow is renamed", f->tmpdir);
+
+  /* A valid registry in the shadow is not the registry. */
+  fake = g_strdup_printf ("{ \"version\" : 1, \"entries\" : [ { \"vm-id\" : \"ghost\", "
+                          "\"pid\" : %d, \"start-time\" : %" G_GUINT64_FORMAT ", "
+                          "\"cpus\" : [ 2, 4, 6 ], \"cids\" : [ 4 ] } ] }",
+                          (int) getpid (), self_start_time ());
+  g_assert_true (g_file_set_contents (shadow, fake, -1, NULL));
+  other = acrn_registry_new (same_store, &error);
+  g_assert_no_error (error);
+  entries = acrn_registry_list_entries (other, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 1);
+  g_assert_nonnull (find (entries, "a"));
+  g_clear_pointer (&entries, g_ptr_array_unref);
+
+  /* A crash while the shadow was written leaves it half written (here:
+   * longer than the registry and no JSON): the next write still works. */
+  garbage = g_strnfill (8192, 'x');
+  g_assert_true (g_file_set_contents (shadow, garbage, -1, NULL));
+  g_assert_no_errno (g_chmod (shadow, 0644));
+  cpus = alloc_cpus (f->reg, "b", 1, allowed, TRUE);
+  assert_ids (cpus, "2");
+  g_clear_pointer (&cpus, g_array_unref);
+  {
+    GStatBuf st;
+
+    g_assert_no_errno (g_stat (f->path, &st));
+    g_assert_cmpint (st.st_mode & 07777, ==, 0600);
+  }
+  g_assert_cmpuint (alloc_cid (f->reg, "b", 0), ==, 4);
+  g_assert_true (file_mentions_vm (f->path, "a"));
+  g_assert_true (file_mentions_vm (f->path, "b"));
+  entries = acrn_registry_list_entries (other, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 2);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+
+  /* Once the registry holds nothing, the store holds it and its lock. */
+  release (f->reg, "a");
+  release (other, "b");
+  listing = store_listing (f);
+  g_assert_cmpstr (listing, ==, ACRN_REGISTRY_FILE_NAME " " ACRN_REGISTRY_LOCK_NAME);
+
+  /* A shadow we may not write through (a symbolic link, made by hand):
+   * the registry is written another way, the link's target is kept. */
+  g_assert_true (g_file_set_contents (target, "keep", -1, NULL));
+  g_assert_no_errno (symlink (target, shadow));
+  cpus = alloc_cpus (f->reg, "c", 1, allowed, TRUE);
+  assert_ids (cpus, "0");
+  g_clear_pointer (&cpus, g_array_unref);
+  g_assert_cmpuint (alloc_cid (other, "c", 0), ==, 3);
+  g_assert_true (file_mentions_vm (f->path, "c"));
+  g_assert_true (g_file_get_contents (target, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, "keep");
+  g_assert_true (g_file_test (shadow, G_FILE_TEST_IS_SYMLINK));
+  g_assert_no_errno (g_remove (shadow));
+  release (f->reg, "c");
+  g_assert_false (file_mentions_vm (f->path, "c"));
+}
+
+static guint64
+lock_generation (Fixture *f)
+{
+  g_autofree char *lock = g_build_filename (f->store_dir, ACRN_REGISTRY_LOCK_NAME, NULL);
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  guint64 generation = 0;
+
+  g_assert_true (g_file_get_contents (lock, &data, &length, NULL));
+  g_assert_cmpuint (length, ==, 8);
+  for (guint i = 0; i < 8; i++)
+    generation |= (guint64) (guint8) data[i] << (8 * i);
+  return generation;
+}
+
+/* The lock file stays open between operations: if it is removed, or the
+ * whole store directory, the next operation locks the file at the path,
+ * as every other process does. */
+static void
+test_file_lock_removed (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GArray) allowed = load_allowed ("acrn-cpuinfo-4", NULL);
+  g_autofree char *lock = g_build_filename (f->store_dir, ACRN_REGISTRY_LOCK_NAME, NULL);
+  g_autoptr(GArray) cpus = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+
+  cpus = alloc_cpus (f->reg, "a", 1, allowed, TRUE);
+  g_clear_pointer (&cpus, g_array_unref);
+  g_assert_cmpuint (lock_generation (f), ==, 1);
+
+  /* The lock file alone; a new one counts from 0. */
+  g_assert_no_errno (g_remove (lock));
+  g_assert_cmpuint (alloc_cid (f->reg, "a", 0), ==, 3);
+  g_assert_cmpuint (lock_generation (f), ==, 1);
+  g_assert_true (file_mentions_vm (f->path, "a"));
+
+  /* The whole store: releasing makes nothing... */
+  remove_tree (f->store_dir);
+  release (f->reg, "a");
+  g_assert_false (g_file_test (f->store_dir, G_FILE_TEST_EXISTS));
+
+  /* ...the next allocation makes it again, and "a" is forgotten. */
+  cpus = alloc_cpus (f->reg, "b", 1, allowed, TRUE);
+  assert_ids (cpus, "0");
+  g_assert_cmpuint (lock_generation (f), ==, 1);
+  entries = list (f);
+  g_assert_cmpuint (entries->len, ==, 1);
+  g_assert_nonnull (find (entries, "b"));
+}
+
 /* ------------------------------------------------------------------ */
 /* Threads of one process (GTask, as an async caller would)           */
 
 typedef struct {
   char *store_dir;
+  AcrnRegistry *reg;  /* NULL: the thread makes its own */
   GArray *allowed;
   guint index;
 } ThreadJob;
@@ -1237,6 +1427,7 @@ thread_job_free (gpointer data)
   ThreadJob *job = data;
 
   g_free (job->store_dir);
+  g_clear_object (&job->reg);
   g_array_unref (job->allowed);
   g_free (job);
 }
@@ -1249,18 +1440,32 @@ thread_allocate (GTask        *task,
 {
   ThreadJob *job = task_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(AcrnRegistry) reg = acrn_registry_new (job->store_dir, &error);
+  g_autoptr(AcrnRegistry) reg = job->reg != NULL ? g_object_ref (job->reg)
+                                                 : acrn_registry_new (job->store_dir, &error);
   g_autofree char *vm_id = g_strdup_printf ("t%u", job->index);
-  GArray *cpus;
+  GArray *cpus = NULL;
 
   if (reg == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  cpus = acrn_registry_allocate_cpus (reg, vm_id, 2,
-                                      (const guint32 *) (gpointer) job->allowed->data,
-                                      job->allowed->len, TRUE, &error);
+  /* Released and allocated again, so that the threads' transactions
+   * overlap. */
+  for (guint round = 0; round < THREAD_ROUNDS; round++)
+    {
+      if (round > 0)
+        {
+          g_clear_pointer (&cpus, g_array_unref);
+          if (!acrn_registry_release (reg, vm_id, &error))
+            break;
+        }
+      cpus = acrn_registry_allocate_cpus (reg, vm_id, 2,
+                                          (const guint32 *) (gpointer) job->allowed->data,
+                                          job->allowed->len, TRUE, &error);
+      if (cpus == NULL)
+        break;
+    }
   if (cpus == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -1280,9 +1485,12 @@ thread_done (GObject      *source,
   g_ptr_array_add (results, cpus);
 }
 
+/* Threads with a registry object each (@shared FALSE), or all with the
+ * same object: its threads share one descriptor of the lock file, which
+ * does not exclude them from each other. */
 static void
-test_threads (Fixture       *f,
-              gconstpointer  data)
+run_threads (Fixture  *f,
+             gboolean  shared)
 {
   g_autoptr(GArray) allowed = load_allowed ("acrn-cpuinfo-16", NULL);
   g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
@@ -1295,6 +1503,7 @@ test_threads (Fixture       *f,
       ThreadJob *job = g_new0 (ThreadJob, 1);
 
       job->store_dir = g_strdup (f->store_dir);
+      job->reg = shared ? g_object_ref (f->reg) : NULL;
       job->allowed = g_array_ref (allowed);
       job->index = i;
       g_task_set_task_data (task, job, thread_job_free);
@@ -1322,6 +1531,66 @@ test_threads (Fixture       *f,
 
   entries = list (f);
   g_assert_cmpuint (entries->len, ==, 8);
+}
+
+static void
+test_threads (Fixture       *f,
+              gconstpointer  data)
+{
+  run_threads (f, FALSE);
+}
+
+static void
+test_threads_shared (Fixture       *f,
+                     gconstpointer  data)
+{
+  run_threads (f, TRUE);
+}
+
+/* A child made by fork() does not use the descriptor of the lock file it
+ * inherits (it shares the parent's lock): it opens its own. */
+static void
+test_fork (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(GArray) allowed = load_allowed ("acrn-cpuinfo-4", NULL);
+  g_autoptr(GArray) cpus = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  int status = 0;
+  pid_t pid;
+
+  /* The child ends without freeing what the parent holds (and valgrind
+   * then fails it for leaks). */
+  if (g_strcmp0 (g_getenv ("VMM_UNDER_VALGRIND"), "1") == 0)
+    {
+      g_test_skip ("valgrind counts what a forked child does not free as leaks");
+      return;
+    }
+
+  cpus = alloc_cpus (f->reg, "parent", 1, allowed, TRUE);
+  assert_ids (cpus, "0");
+
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      GArray *mine = acrn_registry_allocate_cpus (f->reg, "child", 1,
+                                                  (const guint32 *) (gpointer) allowed->data,
+                                                  allowed->len, TRUE, NULL);
+
+      _exit (mine != NULL && mine->len == 1 && g_array_index (mine, guint32, 0) == 2 ? 0 : 1);
+    }
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+
+  /* The child's write is seen (the entry is owned by this process). */
+  entries = list (f);
+  g_assert_cmpuint (entries->len, ==, 2);
+  assert_ids (find (entries, "child")->cpus, "2");
+  g_clear_pointer (&cpus, g_array_unref);
+  cpus = alloc_cpus (f->reg, "third", 1, allowed, TRUE);
+  assert_ids (cpus, "4");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1571,7 +1840,11 @@ main (int    argc,
   ADD ("file/format", test_file_format);
   ADD ("file/layout", test_file_layout);
   ADD ("file/changed-behind", test_file_changed_behind);
+  ADD ("file/shadow", test_file_shadow);
+  ADD ("file/lock-removed", test_file_lock_removed);
   ADD ("threads", test_threads);
+  ADD ("threads/shared", test_threads_shared);
+  ADD ("fork", test_fork);
   ADD ("stress", test_stress);
 #undef ADD
 
