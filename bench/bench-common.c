@@ -1024,5 +1024,27 @@ bench_json_write (JsonBuilder *b,
       g_print ("%s\n", data);
       return TRUE;
     }
+  /* A device or a pipe (/dev/null, /dev/stdout) is written into; only a
+   * regular file is replaced atomically (which would put a regular file
+   * in the place of a device). */
+  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      FILE *out = fopen (path, "w");
+      gboolean ok;
+
+      if (out == NULL)
+        {
+          int errsv = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
+                       "Cannot open %s: %s", path, g_strerror (errsv));
+          return FALSE;
+        }
+      ok = fputs (data, out) >= 0 && fputc ('\n', out) != EOF;
+      ok = fclose (out) == 0 && ok;
+      if (!ok)
+        g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_IO, "Cannot write %s", path);
+      return ok;
+    }
   return g_file_set_contents (path, data, -1, error);
 }
