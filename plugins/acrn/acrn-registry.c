@@ -1651,9 +1651,25 @@ edit_allocate_cpus (Transaction  *tx,
                     GError      **error)
 {
   AllocCpusData *data = user_data;
+  AcrnRegistryEntry *entry;
   gboolean retry = FALSE;
 
+  /* An entry of @vm_id that another live process owns (another manager
+   * that created a VM of the same id in this store, or the acrn-dm of
+   * one that runs) is not ours to take over: releasing it later would
+   * free CPUs that process still uses. */
   tx_drop_stale (tx, data->vm_id);
+  entry = find_entry (tx->entries, data->vm_id);
+  if (entry != NULL &&
+      !(entry->pid == tx->self->owner_pid && entry->start_time == tx->self->owner_start_time) &&
+      !is_this_process (entry->pid, entry->start_time))
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_STATE,
+                   "VM '%s' is in use by process %d, which holds its CPUs in the ACRN "
+                   "registry %s (another manager of a VM with the same id, or its acrn-dm)",
+                   data->vm_id, (int) entry->pid, tx->self->path);
+      return FALSE;
+    }
   if (choose_cpus (tx, data, &retry, error))
     return TRUE;
   /* tx_reclaim() drops entries once: the second attempt is final. */
@@ -2037,6 +2053,18 @@ edit_release (Transaction  *tx,
   const char *vm_id = user_data;
   AcrnRegistryEntry *entry = find_entry (tx->entries, vm_id);
 
+  /* What a live process other than us holds stays: another manager's VM
+   * of the same id, or an acrn-dm that still runs. */
+  if (entry != NULL &&
+      !(entry->pid == tx->self->owner_pid && entry->start_time == tx->self->owner_start_time) &&
+      entry_is_live (entry))
+    {
+      registry_log (G_LOG_LEVEL_DEBUG, vm_id,
+                    "VM '%s': its CPUs and vsock CIDs stay, process %d holds them",
+                    vm_id, (int) entry->pid);
+      return TRUE;
+    }
+
   if (entry != NULL)
     {
       registry_log (G_LOG_LEVEL_DEBUG, vm_id,
@@ -2052,8 +2080,10 @@ edit_release (Transaction  *tx,
  * @self: a #AcrnRegistry
  * @vm_id: the VM id
  *
- * Frees every CPU and CID of @vm_id, whoever owns them. Releasing a VM
- * that holds nothing succeeds.
+ * Frees every CPU and CID of @vm_id, unless a live process other than
+ * this registry's owner holds them (another manager's VM of the same id,
+ * or an acrn-dm that still runs): those stay where they are. Releasing a
+ * VM that holds nothing succeeds.
  *
  * When there is no registry file yet, nothing is held and nothing is
  * touched on disk: neither the store directory nor the lock file is

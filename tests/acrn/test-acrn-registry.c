@@ -843,6 +843,59 @@ test_stale_dead_owner (Fixture       *f,
   g_assert_error (error, VMM_ERROR, VMM_ERROR_STALE_STATE);
 }
 
+
+/* A VM id whose entry a live process of its own holds (another manager
+ * that created a VM of the same id in this store, or the acrn-dm of one
+ * that runs) can neither be allocated again nor released: that would
+ * free CPUs still in use. Once that process is gone, both work. */
+static void
+test_in_use_elsewhere (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GArray) allowed = load_allowed ("acrn-cpuinfo-4", NULL);
+  g_autoptr(GArray) cpus = NULL;
+  g_autoptr(GArray) again = NULL;
+  g_autoptr(GSubprocess) sleeper = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pid_text = NULL;
+  guint64 start_time = 0;
+  GPid pid = 0;
+
+  sleeper = spawn_sleeper (&pid);
+  g_assert_true (acrn_proc_get_start_time (pid, &start_time, &error));
+  g_assert_no_error (error);
+
+  cpus = alloc_cpus (f->reg, "vm", 2, allowed, FALSE);
+  assert_ids (cpus, "0,2");
+
+  /* Asking again while it is ours returns the same CPUs. */
+  again = alloc_cpus (f->reg, "vm", 2, allowed, FALSE);
+  assert_ids (again, "0,2");
+  g_clear_pointer (&again, g_array_unref);
+
+  g_assert_true (acrn_registry_set_owner_pid (f->reg, "vm", pid, start_time, &error));
+  g_assert_no_error (error);
+
+  again = acrn_registry_allocate_cpus (f->reg, "vm", 2, (const guint32 *) allowed->data,
+                                       allowed->len, FALSE, &error);
+  g_assert_null (again);
+  g_assert_error (error, VMM_ERROR, VMM_ERROR_INVALID_STATE);
+  pid_text = g_strdup_printf ("process %d", (int) pid);
+  g_assert_nonnull (strstr (error->message, pid_text));
+  g_assert_nonnull (strstr (error->message, "'vm'"));
+  g_clear_error (&error);
+  g_assert_true (file_mentions_vm (f->path, "vm"));
+
+  /* Nor can it be released from under that process. */
+  release (f->reg, "vm");
+  g_assert_true (file_mentions_vm (f->path, "vm"));
+
+  /* Its owner gone, the id is free again. */
+  finish_sleeper (sleeper);
+  again = alloc_cpus (f->reg, "vm", 2, allowed, FALSE);
+  assert_ids (again, "0,2");
+}
+
 /* Another process allocates and exits without releasing. */
 static void
 test_stale_exited_process (Fixture       *f,
@@ -1832,6 +1885,7 @@ main (int    argc,
   ADD ("cpus/idempotent", test_cpus_idempotent);
   ADD ("release", test_release);
   ADD ("stale/dead-owner", test_stale_dead_owner);
+  ADD ("stale/in-use-elsewhere", test_in_use_elsewhere);
   ADD ("stale/exited-process", test_stale_exited_process);
   ADD ("stale/reused-pid", test_stale_reused_pid);
   ADD ("stale/on-demand", test_stale_on_demand);
