@@ -1634,21 +1634,36 @@ test_ctl_prefix (Fixture       *fx,
 {
   g_autofree char *out = NULL;
   FakeProc *vm1 = NULL;
-  FakeProc *vm10 = start_vm (fx, "vm10", NULL, NULL);
+  FakeProc *vm10 = NULL;
   guint tries;
 
-  /* restart vm1 (its socket name has its pid) until its socket comes
-   * before vm10's in readdir order, which is what makes the bug show */
+  /* start both (their socket names have their pids) until vm1's socket
+   * comes before vm10's in readdir order, which is what makes the bug
+   * show. That order depends on the file system: creation order (small
+   * ext4 directories, tmpfs since Linux 6.6), newest first (older tmpfs)
+   * or a hash: the two are started in one order, then in the other, with
+   * new pids each time. */
   for (tries = 0; tries < 64; tries++)
     {
       g_autofree char *first = NULL;
 
-      vm1 = start_vm (fx, "vm1", NULL, NULL);
+      if (tries % 2 == 0)
+        {
+          vm1 = start_vm (fx, "vm1", NULL, NULL);
+          vm10 = start_vm (fx, "vm10", NULL, NULL);
+        }
+      else
+        {
+          vm10 = start_vm (fx, "vm10", NULL, NULL);
+          vm1 = start_vm (fx, "vm1", NULL, NULL);
+        }
       first = first_prefix_match (fx->mngr_dir, "vm10");
       if (g_strcmp0 (first, "vm1") == 0)
         break;
       g_subprocess_send_signal (vm1->proc, SIGINT);
       assert_exit (vm1, 0);
+      g_subprocess_send_signal (vm10->proc, SIGINT);
+      assert_exit (vm10, 0);
     }
   g_assert_cmpuint (tries, <, 64);
 
