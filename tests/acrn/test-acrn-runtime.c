@@ -859,6 +859,51 @@ test_hotplug (Fixture       *f,
 }
 
 
+
+/* Another manager (here: another process, a `sleep`) holds the registry
+ * entry of a VM id in this store: creating a VM of that id fails with
+ * INVALID_STATE naming it, and takes nothing from it. */
+static void
+test_id_in_use (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(VmmHypervisor) second = new_hypervisor (f);
+  g_autoptr(VmmHypervisorConfig) config = make_config (f, "vm41", NULL);
+  g_autoptr(GSubprocess) other = NULL;
+  g_autoptr(AcrnRegistry) registry = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pid_text = NULL;
+  AcrnRegistryEntry *entry;
+  guint64 start_time = 0;
+  GPid pid;
+
+  other = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "sleep", "30", NULL);
+  g_assert_no_error (error);
+  pid = (GPid) atoi (g_subprocess_get_identifier (other));
+  g_assert_true (acrn_proc_get_start_time (pid, &start_time, &error));
+  g_assert_no_error (error);
+
+  create (f, "vm41", NULL);
+  registry = acrn_registry_new (f->store_dir, &error);
+  g_assert_no_error (error);
+  g_assert_true (acrn_registry_set_owner_pid (registry, "vm41", pid, start_time, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (vmm_hypervisor_create_vm (second, config, NULL, &error));
+  g_assert_error (error, VMM_ERROR, VMM_ERROR_INVALID_STATE);
+  pid_text = g_strdup_printf ("process %d", (int) pid);
+  g_assert_nonnull (strstr (error->message, pid_text));
+  g_assert_cmpint (vmm_hypervisor_get_state (second), ==, VMM_VM_STATE_NOT_CREATED);
+
+  entry = registry_entry (f, "vm41");
+  g_assert_nonnull (entry);
+  g_assert_cmpint (entry->pid, ==, pid);
+  acrn_registry_entry_free (entry);
+
+  g_subprocess_force_exit (other);
+  g_assert_true (g_subprocess_wait (other, NULL, NULL));
+}
+
 /* A hot-plug cancelled while acrnctl runs: the request may already have
  * reached acrn-dm, so it completes with acrnctl's answer and the slot map
  * says what acrn-dm holds (a later disk goes to the next slot, which
@@ -1607,6 +1652,7 @@ main (int   argc,
   ADD ("hotplug", test_hotplug);
   ADD ("hotplug-failure", test_hotplug_failure);
   ADD ("hotplug-cancel", test_hotplug_cancel);
+  ADD ("id-in-use", test_id_in_use);
   ADD ("hotplug-prefix", test_hotplug_prefix);
   ADD ("vsock-cid", test_vsock_cid);
   ADD ("add-device", test_add_device);
