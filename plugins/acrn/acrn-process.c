@@ -1002,9 +1002,10 @@ acrn_process_spawn (const char * const  *argv,
       return NULL;
     }
 
-  if (self->start_time == 0 &&
-      (self->pid == 0 || !acrn_proc_get_start_time (self->pid, &self->start_time, NULL)))
-    self->start_time = 0;
+  /* The GSubprocess fallback does not know it yet (0 stays if the child
+   * is gone already). */
+  if (self->start_time == 0 && self->pid > 0)
+    acrn_proc_get_start_time (self->pid, &self->start_time, NULL);
 
   for (guint i = 0; i < N_PIPES; i++)
     {
